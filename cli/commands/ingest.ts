@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { ingestFile } from '../../ingest/index.js';
+import { action, type RunEnv } from '../program.js';
+
+export function registerIngest(program: Command, run: RunEnv): void {
+  program
+    .command('ingest')
+    .description('read NDJSON events from a file (or - for stdin) into the store, then exit')
+    .requiredOption('--file <path>', 'NDJSON file of events, or - for stdin')
+    .option('--dlq <path>', 'write rejected lines here as NDJSON (line, reason, message, text)')
+    .option('--default-product <name>', 'product for events that name none', '')
+    .option('--json', 'print one JSON summary object as the last stdout line', false)
+    .action(
+      action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct: string; json: boolean }) => {
+        const store = await ctx.store();
+        const summary = await ingestFile({
+          path: opts.file,
+          dlqPath: opts.dlq,
+          store,
+          config: ctx.config.ingest,
+          parse: {
+            maxBytes: ctx.config.ingest.maxEventBytes,
+            maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs,
+            defaultProduct: opts.defaultProduct,
+          },
+          logger: ctx.logger,
+        });
+        ctx.logger.info(summary, 'ingest finished');
+        if (opts.json) {
+          run.stdout(JSON.stringify(summary));
+        } else {
+          const reasons = Object.entries(summary.rejectedByReason)
+            .map(([r, n]) => `${r}: ${n}`)
+            .join(', ');
+          run.stdout(
+            `${summary.source}: ${summary.accepted} accepted, ${summary.rejected} rejected${reasons ? ` (${reasons})` : ''}, ` +
+              `${summary.dropped} dropped, ${summary.batches} batches in ${summary.durationMs} ms` +
+              (summary.rejected > 0 && opts.dlq ? `; rejected lines in ${opts.dlq}` : ''),
+          );
+        }
+      }),
+    );
+}

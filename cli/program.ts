@@ -1,0 +1,58 @@
+import type { Command} from 'commander';
+import { CommanderError } from 'commander';
+import { isReadinessError, ERROR_CODES } from '../schemas/errors.js';
+import { createContext, type CommandContext } from './context.js';
+
+/**
+ * Shared plumbing for subcommands: global options, one context per run, and
+ * the exit-code contract (0 ok, 1 runtime failure, 2 usage error).
+ */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+
+export interface RunEnv {
+  env: Record<string, string | undefined>;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+export type Action<A extends unknown[]> = (ctx: CommandContext, ...args: A) => Promise<number | void>;
+
+/** Wraps a subcommand body: builds the context, runs, closes, maps errors to exit codes. */
+export function action<A extends unknown[]>(program: Command, run: RunEnv, body: Action<A>) {
+  return async (...args: A): Promise<void> => {
+    const globals = program.opts<{ verbose?: boolean; quiet?: boolean }>();
+    let ctx: CommandContext | undefined;
+    try {
+      ctx = await createContext({ env: run.env, verbose: globals.verbose, quiet: globals.quiet });
+      const code = await body(ctx, ...args);
+      process.exitCode = code ?? EXIT.OK;
+    } catch (error) {
+      process.exitCode = reportError(error, run, Boolean(globals.verbose));
+    } finally {
+      await ctx?.close().catch(() => undefined);
+    }
+  };
+}
+
+export function reportError(error: unknown, run: RunEnv, verbose: boolean): number {
+  const usage = isReadinessError(error) && (error.code === ERROR_CODES.USAGE || error.code === ERROR_CODES.CONFIG_INVALID);
+  const message = error instanceof Error ? error.message : String(error);
+  const code = isReadinessError(error) ? error.code : 'UNEXPECTED';
+  run.stderr(`usage-readiness: error [${code}]: ${message}`);
+  if (verbose && error instanceof Error && error.stack) run.stderr(error.stack);
+  else if (!usage) run.stderr('(run with --verbose for details)');
+  return usage ? EXIT.USAGE : EXIT.FAILURE;
+}
+
+export function isCommanderError(error: unknown): error is CommanderError {
+  return error instanceof CommanderError;
+}
+
+/** Parses a positive integer option, naming the option on failure. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(EXIT.USAGE, 'usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}

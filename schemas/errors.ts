@@ -1,0 +1,82 @@
+/**
+ * One base error with a stable `code` from a closed list, an optional `cause`,
+ * and `canRetry`, so callers decide retry vs dead-letter vs exit from the
+ * error itself rather than from message text.
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  USAGE: 'USAGE',
+  INPUT_INVALID: 'INPUT_INVALID',
+  INPUT_NOT_FOUND: 'INPUT_NOT_FOUND',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  STORE_QUERY_FAILED: 'STORE_QUERY_FAILED',
+  MIGRATION_FAILED: 'MIGRATION_FAILED',
+  KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export interface ReadinessErrorOptions {
+  cause?: unknown;
+  canRetry?: boolean;
+  /** Structured detail safe to show a user (e.g. field-level issues). */
+  details?: unknown;
+}
+
+export class ReadinessError extends Error {
+  readonly code: ErrorCode;
+  readonly canRetry: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: ReadinessErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ReadinessError';
+    this.code = code;
+    this.canRetry = options.canRetry ?? false;
+    this.details = options.details;
+  }
+}
+
+/** Configuration could not be parsed; the message names the variable. */
+export class ConfigError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.CONFIG_INVALID, message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A command line was malformed (exit code 2). */
+export class UsageError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.USAGE, message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** An input (file, record, request body) was rejected; the message names it and says why. */
+export class InputError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.INPUT_INVALID, message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** The store could not be reached or refused a statement. Transient by default. */
+export class StoreError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.STORE_UNAVAILABLE, message, { canRetry: true, ...options });
+    this.name = 'StoreError';
+  }
+}
+
+export function isReadinessError(error: unknown): error is ReadinessError {
+  return error instanceof ReadinessError;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { deadLetter, drop, ok, type StepResult } from './result.js';
+
+/**
+ * Accepted input forms for product events and their normalisation into one
+ * internal `UsageEvent`. Two wire forms are accepted:
+ *  - native: `{event_id, account_id, user_id, event, timestamp, product?, feature?, workflow?, status?, properties?}`
+ *  - Segment/RudderStack `track`: `{messageId, userId, event, timestamp, context.groupId | properties.account_id, properties.{product,feature,workflow,status}}`
+ * A message is read as Segment when it carries `messageId`, otherwise as native.
+ */
+
+const MAX_ID = 256;
+const id = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, `${what} must not be empty`)
+    .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`);
+const optionalLabel = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`)
+    .nullish();
+
+/** ISO-8601 text (a missing offset means UTC) or integer epoch milliseconds. */
+export const timestampSchema = z.union(
+  [
+    z.number().int('epoch timestamps must be integer milliseconds'),
+    z
+      .string()
+      .regex(
+        /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/,
+        'timestamp must be ISO-8601 (e.g. 2026-03-01T09:30:00Z) or epoch milliseconds',
+      ),
+  ],
+  { error: 'timestamp must be ISO-8601 text or epoch milliseconds' },
+);
+
+const propertiesSchema = z.record(z.string(), z.unknown(), { error: 'properties must be an object' });
+
+export const nativeEventSchema = z.object({
+  event_id: id('event_id'),
+  account_id: id('account_id'),
+  user_id: id('user_id'),
+  event: id('event'),
+  timestamp: timestampSchema,
+  product: optionalLabel('product'),
+  feature: optionalLabel('feature'),
+  workflow: optionalLabel('workflow'),
+  status: optionalLabel('status'),
+  properties: propertiesSchema.optional(),
+});
+export type NativeEvent = z.input<typeof nativeEventSchema>;
+
+export const segmentTrackSchema = z
+  .object({
+    type: z.string().optional(),
+    messageId: id('messageId'),
+    userId: id('userId'),
+    event: id('event'),
+    timestamp: timestampSchema,
+    context: z.object({ groupId: id('context.groupId').optional() }).passthrough().optional(),
+    properties: z
+      .object({
+        account_id: id('properties.account_id').optional(),
+        product: optionalLabel('properties.product'),
+        feature: optionalLabel('properties.feature'),
+        workflow: optionalLabel('properties.workflow'),
+        status: optionalLabel('properties.status'),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .refine((m) => Boolean(m.context?.groupId ?? m.properties?.account_id), {
+    message: 'an account is required: context.groupId or properties.account_id',
+    path: ['context', 'groupId'],
+  });
+export type SegmentTrack = z.input<typeof segmentTrackSchema>;
+
+/** Workflow run outcome, normalised so success rates can be computed. */
+export type RunStatus = 'success' | 'failure' | '';
+const SUCCESS = new Set(['success', 'succeeded', 'ok', 'completed', 'complete', 'passed', 'done']);
+const FAILURE = new Set(['failure', 'failed', 'error', 'errored', 'fail', 'cancelled', 'canceled', 'timeout']);
+
+export function normaliseStatus(raw: string | null | undefined): RunStatus {
+  const s = (raw ?? '').trim().toLowerCase();
+  if (SUCCESS.has(s)) return 'success';
+  if (FAILURE.has(s)) return 'failure';
+  return '';
+}
+
+/** The one internal event type every source is normalised to. */
+export interface UsageEvent {
+  eventId: string;
+  accountId: string;
+  userId: string;
+  event: string;
+  /** Epoch milliseconds, UTC. */
+  timestamp: number;
+  product: string;
+  feature: string;
+  workflow: string;
+  status: RunStatus;
+  properties: Record<string, unknown>;
+}
+
+export interface ParseOptions {
+  /** Largest accepted message, bytes. */
+  maxBytes: number;
+  /** Reject timestamps later than now + this (ms). */
+  maxFutureSkewMs: number;
+  /** Product assumed when an event names none (single-product deployments). */
+  defaultProduct: string;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+// Earliest plausible event: older values are almost always epoch seconds sent as milliseconds.
+const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+
+export function parseTimestamp(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value);
+  const text = value.includes('T') || !value.includes(' ') ? value : value.replace(' ', 'T');
+  return Date.parse(hasZone || text.length === 10 ? text : `${text}Z`);
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const where = i.path.join('.');
+      return where && !i.message.startsWith(where) ? `${where}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}
+
+function fromNative(e: z.output<typeof nativeEventSchema>, defaultProduct: string): Omit<UsageEvent, 'timestamp'> {
+  return {
+    eventId: e.event_id,
+    accountId: e.account_id,
+    userId: e.user_id,
+    event: e.event,
+    product: e.product || defaultProduct,
+    feature: e.feature ?? '',
+    workflow: e.workflow ?? '',
+    status: normaliseStatus(e.status),
+    properties: e.properties ?? {},
+  };
+}
+
+function fromSegment(m: z.output<typeof segmentTrackSchema>, defaultProduct: string): Omit<UsageEvent, 'timestamp'> {
+  const p = m.properties ?? {};
+  const { account_id: _a, product, feature, workflow, status, ...rest } = p;
+  return {
+    eventId: m.messageId,
+    accountId: (m.context?.groupId ?? p.account_id) as string,
+    userId: m.userId,
+    event: m.event,
+    product: product || defaultProduct,
+    feature: feature ?? '',
+    workflow: workflow ?? '',
+    status: normaliseStatus(status),
+    properties: rest,
+  };
+}
+
+/** Validates an already-decoded JSON value. */
+export function normaliseEvent(value: unknown, options: ParseOptions): StepResult<UsageEvent> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return deadLetter('schema_violation', 'an event must be a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  let base: Omit<UsageEvent, 'timestamp'>;
+  let rawTimestamp: string | number;
+  if ('messageId' in record) {
+    if (record.type !== undefined && record.type !== 'track') {
+      return drop('not_a_track_call', `Segment "${String(record.type)}" calls carry no usage; only "track" is read`);
+    }
+    const parsed = segmentTrackSchema.safeParse(record);
+    if (!parsed.success) return deadLetter('schema_violation', formatIssues(parsed.error));
+    base = fromSegment(parsed.data, options.defaultProduct);
+    rawTimestamp = parsed.data.timestamp;
+  } else {
+    const parsed = nativeEventSchema.safeParse(record);
+    if (!parsed.success) return deadLetter('schema_violation', formatIssues(parsed.error));
+    base = fromNative(parsed.data, options.defaultProduct);
+    rawTimestamp = parsed.data.timestamp;
+  }
+  const timestamp = parseTimestamp(rawTimestamp);
+  if (!Number.isFinite(timestamp)) {
+    return deadLetter('schema_violation', `timestamp: ${JSON.stringify(rawTimestamp)} is not a valid date`);
+  }
+  if (timestamp < MIN_TIMESTAMP_MS) {
+    return deadLetter(
+      'timestamp_out_of_range',
+      `timestamp ${JSON.stringify(rawTimestamp)} is before 2000-01-01 (epoch seconds sent as milliseconds?)`,
+    );
+  }
+  const now = (options.now ?? Date.now)();
+  if (timestamp > now + options.maxFutureSkewMs) {
+    return deadLetter(
+      'future_timestamp',
+      `timestamp ${new Date(timestamp).toISOString()} is more than ${options.maxFutureSkewMs} ms in the future`,
+    );
+  }
+  return ok({ ...base, timestamp });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes raw message bytes (Kafka value, NDJSON line) and validates them. */
+export function parseEventBytes(bytes: Uint8Array | string, options: ParseOptions): StepResult<UsageEvent> {
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+  if (size > options.maxBytes) {
+    return deadLetter('oversized', `message is ${size} bytes; the limit is ${options.maxBytes}`);
+  }
+  let text: string;
+  if (typeof bytes === 'string') {
+    text = bytes;
+  } else {
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return deadLetter('invalid_utf8', 'message is not valid UTF-8');
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return deadLetter('invalid_json', `not JSON: ${(error as Error).message}`);
+  }
+  return normaliseEvent(value, options);
+}
+
+/** JSON Schema of the accepted input, for producers to validate on their side. */
+export function eventJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'usage-readiness product event',
+    description:
+      'A product event, in the native form or as a Segment/RudderStack track call (read as Segment when messageId is present).',
+    anyOf: [
+      { title: 'native event', ...z.toJSONSchema(nativeEventSchema, { io: 'input', target: 'draft-2020-12' }) },
+      { title: 'Segment track call', ...z.toJSONSchema(segmentTrackSchema, { io: 'input', target: 'draft-2020-12' }) },
+    ],
+  };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../schemas/index.js';
+
+describe('configuration', () => {
+  it('applies documented defaults with nothing set', () => {
+    const c = loadConfig({});
+    expect(c.store).toMatchObject({ url: undefined, database: 'usage_readiness', dataDir: './data' });
+    expect(c.kafka).toBeUndefined();
+    expect(c.ingest).toMatchObject({ batchMaxRows: 20_000, batchMaxWaitMs: 1000 });
+  });
+
+  it('parses Kafka settings and lists', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', KAFKA_EVENTS_TOPIC: 'x,y', KAFKA_SSL: 'true' });
+    expect(c.kafka).toMatchObject({ brokers: ['a:9092', 'b:9093'], eventsTopics: ['x', 'y'], ssl: true, sasl: undefined });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ CLICKHOUSE_URL: '', KAFKA_BROKERS: '' }).kafka).toBeUndefined();
+  });
+
+  it.each([
+    [{ BATCH_MAX_ROWS: 'many' }, /BATCH_MAX_ROWS/],
+    [{ BATCH_MAX_ROWS: '0' }, /BATCH_MAX_ROWS/],
+    [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL/],
+    [{ CLICKHOUSE_DATABASE: 'x; DROP' }, /CLICKHOUSE_DATABASE.*identifier/],
+    [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS.*host:port/],
+    [{ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'plain' }, /KAFKA_SASL_USERNAME/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ STORE_RETRY_INITIAL_MS: '5000', STORE_RETRY_MAX_MS: '100' }, /STORE_RETRY_MAX_MS/],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingestFile, type DlqFileEntry } from '../../ingest/index.js';
+import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
+import { testLogger } from '../helpers/logger.js';
+import { createTestStore } from '../helpers/store.js';
+
+const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, retryInitialMs: 1, retryMaxMs: 2 };
+const parse = { maxBytes: 512, maxFutureSkewMs: 86_400_000, defaultProduct: '' };
+
+function ev(id: string, user: string, day: string, extra: Record<string, unknown> = {}) {
+  return JSON.stringify({ event_id: id, account_id: 'acme', user_id: user, event: 'open', timestamp: `${day}T10:00:00Z`, product: 'crm', ...extra });
+}
+
+function writeInput(lines: Array<string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ur-ingest-'));
+  const path = join(dir, 'events.ndjson');
+  writeFileSync(path, Buffer.concat(lines.map((l) => Buffer.concat([Buffer.isBuffer(l) ? l : Buffer.from(l), Buffer.from('\n')]))));
+  return path;
+}
+
+async function run(store: Store, path: string, dlqPath?: string) {
+  return ingestFile({ path, dlqPath, store, config, parse, logger: testLogger });
+}
+
+describe('ingest --file into the embedded store', () => {
+  it('stores valid lines, reports and dead-letters the rest with line and reason', async () => {
+    const store = await createTestStore();
+    const input = writeInput([
+      ev('1', 'u1', '2026-01-05'),
+      ev('2', 'u2', '2026-01-05'),
+      'not json',
+      ev('3', 'u1', '2026-01-05'),
+      Buffer.from([0x7b, 0xff, 0x7d]),
+      '',
+      ev('4', 'u3', '2026-01-06'),
+      JSON.stringify({ event_id: '5' }),
+      ev('6', 'u1', '2026-01-06', { properties: { pad: 'x'.repeat(600) } }),
+    ]);
+    const dlq = join(mkdtempSync(join(tmpdir(), 'ur-dlq-')), 'dlq.ndjson');
+    const summary = await run(store, input, dlq);
+    expect(summary).toMatchObject({ lines: 8, accepted: 4, rejected: 4, dropped: 0 });
+    expect(summary.rejectedByReason).toEqual({ invalid_json: 1, invalid_utf8: 1, schema_violation: 1, oversized: 1 });
+
+    const entries = readFileSync(dlq, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DlqFileEntry);
+    expect(entries.map((e) => [e.line, e.reason])).toEqual([
+      [3, 'invalid_json'],
+      [5, 'invalid_utf8'],
+      [8, 'schema_violation'],
+      [9, 'oversized'],
+    ]);
+    expect(entries[0]!.text).toBe('not json');
+    expect(Buffer.from(entries[1]!.bytes_base64!, 'base64')).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
+
+    expect(await eventCount(store)).toBe(4);
+    expect(await dailyActiveUsers(store, { from: '2026-01-01', to: '2026-01-31' })).toEqual([
+      { account_id: 'acme', product: 'crm', day: '2026-01-05', users: 2 },
+      { account_id: 'acme', product: 'crm', day: '2026-01-06', users: 1 },
+    ]);
+    const counts = await rejectionCounts(store);
+    expect(Object.fromEntries(counts.map((c) => [c.reason, c.count]))).toEqual({ invalid_json: 1, invalid_utf8: 1, schema_violation: 1, oversized: 1 });
+  });
+
+  it('running the same file twice changes no aggregate', async () => {
+    const store = await createTestStore();
+    const lines = [];
+    for (let i = 0; i < 50; i++) lines.push(ev(`e${i}`, `u${i % 7}`, `2026-02-${String(1 + (i % 5)).padStart(2, '0')}`, { feature: `f${i % 3}`, workflow: 'w', status: i % 4 === 0 ? 'failed' : 'ok' }));
+    const input = writeInput(lines);
+    await run(store, input);
+    const snapshot = async () => ({
+      dau: await dailyActiveUsers(store, { from: '2026-02-01', to: '2026-02-28' }),
+      features: await store.query(`SELECT feature, day, uniqExactMerge(users) AS u, uniqExactMerge(events) AS e FROM {db}.daily_feature_usage GROUP BY feature, day ORDER BY feature, day`),
+      runs: await store.query(`SELECT workflow, day, uniqExactMerge(runs) AS r, uniqExactIfMerge(successes) AS s FROM {db}.daily_workflow_runs GROUP BY workflow, day ORDER BY day`),
+      users: await store.query(`SELECT user_id, day, uniqExactMerge(events) AS e FROM {db}.daily_user_activity GROUP BY user_id, day ORDER BY user_id, day`),
+      events: await eventCount(store),
+    });
+    const first = await snapshot();
+    await run(store, input);
+    expect(await snapshot()).toEqual(first);
+    expect(first.events).toBe(50);
+    expect(first.dau.reduce((n, d) => n + d.users, 0)).toBe(35);
+  });
+
+  it('names a missing input file', async () => {
+    const store = await createTestStore();
+    await expect(run(store, '/nonexistent/events.ndjson')).rejects.toThrow(/input file \/nonexistent\/events.ndjson cannot be read/);
+  });
+});

@@ -1,0 +1,83 @@
+import type { UsageEvent } from '../schemas/event.js';
+import type { RejectionReason } from '../schemas/result.js';
+import type { Store } from './store.js';
+
+/** Writes accepted events and rejections; the materialized views do the rest. */
+
+function toDateTime64(ms: number): string {
+  // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: unambiguous for DateTime64(3, 'UTC') on every ClickHouse version.
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
+  await store.insert(
+    'events',
+    events.map((e) => ({
+      event_id: e.eventId,
+      account_id: e.accountId,
+      product: e.product,
+      user_id: e.userId,
+      event: e.event,
+      timestamp: toDateTime64(e.timestamp),
+      feature: e.feature,
+      workflow: e.workflow,
+      status: e.status,
+      properties: JSON.stringify(e.properties),
+      source,
+    })),
+  );
+}
+
+export interface Rejection {
+  reason: RejectionReason;
+  message: string;
+  /** `kafka`, `file:<path>`, `stdin`, `replay`. */
+  source: string;
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  line?: number;
+  payload: Uint8Array | string;
+  rejectedAt?: number;
+}
+
+const EXCERPT_BYTES = 1024;
+
+export async function insertRejections(store: Store, rejections: readonly Rejection[]): Promise<void> {
+  await store.insert(
+    'rejections',
+    rejections.map((r) => {
+      const bytes = typeof r.payload === 'string' ? Buffer.from(r.payload) : Buffer.from(r.payload);
+      return {
+        rejected_at: toDateTime64(r.rejectedAt ?? Date.now()),
+        reason: r.reason,
+        message: r.message,
+        source: r.source,
+        source_topic: r.topic ?? '',
+        source_partition: r.partition ?? -1,
+        source_offset: r.offset ?? '-1',
+        line: r.line ?? 0,
+        payload_bytes: bytes.byteLength,
+        // Lossy on invalid UTF-8 by design: the excerpt is for reading, the DLQ keeps the bytes.
+        payload_excerpt: bytes.subarray(0, EXCERPT_BYTES).toString('utf8'),
+      };
+    }),
+  );
+}
+
+export interface RejectionCount {
+  reason: RejectionReason;
+  source: string;
+  count: number;
+  last_rejected_at: string;
+}
+
+export async function rejectionCounts(store: Store): Promise<RejectionCount[]> {
+  const rows = await store.query<RejectionCount>(
+    `SELECT reason, source, count() AS count, max(rejected_at) AS last_rejected_at
+     FROM {db}.rejections FINAL
+     GROUP BY reason, source
+     ORDER BY count DESC`,
+  );
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}

@@ -1,0 +1,159 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { StoreConfig } from '../schemas/config.js';
+import { StoreError, errorMessage } from '../schemas/errors.js';
+import type { createChdbConnection } from 'chdb/connection';
+
+type ChdbConnectionModule = { createChdbConnection: typeof createChdbConnection };
+
+/**
+ * One store over `@clickhouse/client`: a ClickHouse server over HTTP when a
+ * URL is configured, otherwise chDB in-process (the embedded default). The
+ * same SQL runs on both. Values always travel as query parameters
+ * (`{name:Type}`) or insert bodies; only the validated database identifier is
+ * placed into SQL text, through `sql()`.
+ */
+
+export type QueryParams = Record<string, unknown>;
+
+export interface Store {
+  readonly kind: 'chdb' | 'server';
+  readonly database: string;
+  readonly client: ClickHouseClient;
+  /** Replaces `{db}` in a statement with the database identifier. */
+  sql(text: string): string;
+  query<T>(text: string, params?: QueryParams): Promise<T[]>;
+  command(text: string, params?: QueryParams): Promise<void>;
+  insert(table: string, rows: readonly object[]): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (!IDENTIFIER.test(config.database)) {
+    throw new StoreError(`CLICKHOUSE_DATABASE ${JSON.stringify(config.database)} is not a plain identifier`, { canRetry: false });
+  }
+  if (config.url) {
+    const client = createClient({ url: config.url, username: config.user, password: config.password, request_timeout: 60_000 });
+    return storeFromClient('server', config.database, client);
+  }
+  // Loaded lazily: the engine is large and unused when a server is configured.
+  let mod: ChdbConnectionModule;
+  try {
+    mod = await import('chdb/connection');
+  } catch (error) {
+    throw new StoreError(
+      'the embedded store needs the optional "chdb" package (npm install chdb), or set CLICKHOUSE_URL to use a server',
+      { cause: error, canRetry: false },
+    );
+  }
+  let connection: ReturnType<typeof mod.createChdbConnection>;
+  try {
+    connection = mod.createChdbConnection({ path: config.dataDir });
+  } catch (error) {
+    throw new StoreError(`cannot open the embedded store in DATA_DIR ${config.dataDir}: ${errorMessage(error)}`, {
+      cause: error,
+      canRetry: false,
+    });
+  }
+  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  return storeFromClient('chdb', config.database, client);
+}
+
+function wrapError(action: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const code = (error as { code?: unknown }).code;
+  const type = (error as { type?: unknown }).type;
+  // ClickHouse errors with a server code are statement errors (bad SQL, bad data): retrying will not help.
+  const isStatementError = typeof code === 'string' && /^\d+$/.test(code) && type !== 'TIMEOUT_EXCEEDED';
+  return new StoreError(`${action} failed: ${errorMessage(error)}`, {
+    cause: error,
+    canRetry: !isStatementError,
+  });
+}
+
+export function storeFromClient(kind: 'chdb' | 'server', database: string, client: ClickHouseClient): Store {
+  const sql = (text: string) => text.replaceAll('{db}', database);
+  const structures = new Map<string, Promise<Map<string, string>>>();
+  const columnTypes = (table: string) => {
+    let types = structures.get(table);
+    if (!types) {
+      types = client
+        .query({
+          query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
+          query_params: { db: database, table },
+          format: 'JSONEachRow',
+        })
+        .then((r) => r.json<{ name: string; type: string }>())
+        .then((rows) => new Map(rows.map((r) => [r.name, r.type])));
+      types.catch(() => structures.delete(table));
+      structures.set(table, types);
+    }
+    return types;
+  };
+  /**
+   * The embedded engine's INSERT-with-inline-data path also reads the process's
+   * stdin when stdin is a pipe (e.g. `ingest --file -`) and then fails; an
+   * INSERT ... SELECT over the rows bound as one parameter reads nothing else.
+   */
+  const insertEmbedded = async (table: string, rows: readonly object[]) => {
+    const types = await columnTypes(table);
+    const columns = Object.keys(rows[0]!);
+    const structure = columns
+      .map((c) => {
+        const type = types.get(c);
+        if (!type) throw new StoreError(`insert into ${table}: unknown column ${c}`, { canRetry: false });
+        return `${c} ${type}`;
+      })
+      .join(', ');
+    await client.command({
+      query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM format(JSONEachRow, {structure:String}, {rows:String})`,
+      query_params: { structure, rows: rows.map((r) => JSON.stringify(r)).join('\n') },
+    });
+  };
+  return {
+    kind,
+    database,
+    client,
+    sql,
+    async query<T>(text: string, params: QueryParams = {}): Promise<T[]> {
+      try {
+        const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow' });
+        return (await result.json()) as T[];
+      } catch (error) {
+        throw wrapError('query', error);
+      }
+    },
+    async command(text: string, params: QueryParams = {}): Promise<void> {
+      try {
+        await client.command({ query: sql(text), query_params: params });
+      } catch (error) {
+        throw wrapError('command', error);
+      }
+    },
+    async insert(table: string, rows: readonly object[]): Promise<void> {
+      if (rows.length === 0) return;
+      try {
+        if (kind === 'chdb') {
+          await insertEmbedded(table, rows);
+        } else {
+          await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow' });
+        }
+      } catch (error) {
+        throw wrapError(`insert into ${table}`, error);
+      }
+    },
+    async ping(): Promise<boolean> {
+      try {
+        const result = await client.ping();
+        return result.success;
+      } catch {
+        return false;
+      }
+    },
+    async close(): Promise<void> {
+      await client.close();
+    },
+  };
+}
