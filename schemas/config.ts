@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -20,6 +21,32 @@ const identifier = z
 const csv = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
+
+/** One `token:scopes` entry of API_TOKENS. */
+const apiTokenEntry = z.string().transform((entry, ctx) => {
+  const at = entry.lastIndexOf(':');
+  const token = at > 0 ? entry.slice(0, at) : '';
+  const scopes = at > 0 ? entry.slice(at + 1).split('+').map((s) => s.trim()) : [];
+  if (token.length < 8) {
+    ctx.addIssue({ code: 'custom', message: 'each entry must be token:scopes with a token of at least 8 characters' });
+    return z.NEVER;
+  }
+  if (scopes.length === 0 || scopes.some((s) => s !== 'read' && s !== 'write')) {
+    ctx.addIssue({ code: 'custom', message: `scopes of a token must be read, write or read+write (got ${JSON.stringify(entry.slice(at + 1))})` });
+    return z.NEVER;
+  }
+  return { token, scopes: [...new Set(scopes)] as ApiScope[] };
+});
+
+const webhookEntry = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(16, 'secret must be at least 16 characters'),
+  codes: z.array(z.string().min(1)).optional(),
+  severities: z.array(z.enum(['red', 'warning'])).optional(),
+});
+
+/** The products file shipped with the service, found relative to this module so any working directory works. */
+export const DEFAULT_PRODUCTS_FILE = fileURLToPath(new URL('../config/products.json', import.meta.url));
 
 export const envSchema = z
   .object({
@@ -70,6 +97,65 @@ export const envSchema = z
     /** Longest delay between insert retries (ms). Default 30000. */
     STORE_RETRY_MAX_MS: intFromEnv(1, 600_000).default(30_000),
 
+    /** HTTP port of `serve` (0: any free port). Default 8080. */
+    PORT: intFromEnv(0, 65_535).default(8080),
+    /** Interface `serve` listens on. Default `127.0.0.1` (loopback only); `0.0.0.0` for all. */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * Bearer tokens of the HTTP API, comma-separated `token:scopes` with scopes `read`, `write`
+     * or `read+write` (e.g. `s3cret-reader:read,s3cret-ops:read+write`). Unset: `serve` makes
+     * one random read+write token at start and prints the dashboard URL carrying it.
+     */
+    API_TOKENS: csv.pipe(z.array(apiTokenEntry)).optional(),
+    /** Serve /healthz and /readyz without a token. Default `true`. */
+    HEALTH_PUBLIC: boolFromEnv.default(true),
+    /** Serve /metrics without a token. Default `true`. */
+    METRICS_PUBLIC: boolFromEnv.default(true),
+    /** Largest accepted HTTP request body, in bytes. Default 65536. */
+    HTTP_BODY_LIMIT_BYTES: intFromEnv(1024, 16 * 1024 * 1024).default(65_536),
+    /** On shutdown, wait this long for open HTTP requests before closing them (ms). Default 10000. */
+    SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000).default(10_000),
+    /** Comment line sent to idle Server-Sent Events streams, so proxies keep them open (ms). Default 15000. */
+    SSE_HEARTBEAT_MS: intFromEnv(100, 600_000).default(15_000),
+    /**
+     * Webhook subscriptions as a JSON array of `{"url", "secret", "codes"?, "severities"?}`:
+     * each flag transition whose code and severity match is POSTed to `url`, signed with `secret`.
+     * Default `[]` (none).
+     */
+    WEBHOOKS: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {"url","secret","codes"?,"severities"?}' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(webhookEntry))
+      .default([]),
+    /** Delivery attempts per webhook message before it is given up (logged). Default 10. */
+    WEBHOOK_MAX_ATTEMPTS: intFromEnv(1, 100).default(10),
+    /** Delay before the first webhook retry (ms), doubled each attempt. Default 1000. */
+    WEBHOOK_RETRY_INITIAL_MS: intFromEnv(1, 3_600_000).default(1000),
+    /** Longest delay between webhook retries (ms). Default 300000 (5 minutes). */
+    WEBHOOK_RETRY_MAX_MS: intFromEnv(1, 86_400_000).default(300_000),
+    /** Timeout of one webhook request (ms). Default 10000. */
+    WEBHOOK_TIMEOUT_MS: intFromEnv(100, 600_000).default(10_000),
+    /**
+     * Example data for `serve`: `auto` loads it when the store holds no events and neither
+     * CLICKHOUSE_URL nor KAFKA_BROKERS is set; `always` whenever the store holds no events;
+     * `off` never. Default `auto`.
+     */
+    DEMO_DATA: z.enum(['auto', 'always', 'off']).default('auto'),
+    /** Days of readiness history `serve` backfills after loading example data. Default 56. */
+    DEMO_BACKFILL_DAYS: intFromEnv(0, 90).default(56),
+
+    /** Products file (JSON: usage profile and thresholds per product). Default: the shipped `config/products.json`. */
+    PRODUCTS_FILE: z.string().min(1).default(DEFAULT_PRODUCTS_FILE),
+    /** Cron expression of the in-service scoring pass (scores today, UTC). Default `0 * * * *` (hourly). */
+    SCORING_CRON: z.string().min(1).default('0 * * * *'),
+
     /** pino level: trace, debug, info, warn, error, fatal, silent. Default `info`. */
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
@@ -80,6 +166,9 @@ export const envSchema = z
         path: ['KAFKA_SASL_USERNAME'],
         message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required when KAFKA_SASL_MECHANISM is set',
       });
+    }
+    if (env.WEBHOOK_RETRY_MAX_MS < env.WEBHOOK_RETRY_INITIAL_MS) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_RETRY_MAX_MS'], message: 'must be at least WEBHOOK_RETRY_INITIAL_MS' });
     }
     if (env.STORE_RETRY_MAX_MS < env.STORE_RETRY_INITIAL_MS) {
       ctx.addIssue({
@@ -121,12 +210,60 @@ export interface IngestConfig {
   retryMaxMs: number;
 }
 
+export type ApiScope = 'read' | 'write';
+
+export interface ApiToken {
+  token: string;
+  scopes: ApiScope[];
+}
+
+export interface WebhookSubscription {
+  url: string;
+  secret: string;
+  /** Only transitions of these flag codes; omitted: all. */
+  codes?: string[];
+  /** Only transitions of these severities; omitted: all. */
+  severities?: Array<'red' | 'warning'>;
+}
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Configured tokens; undefined when API_TOKENS is unset (serve then makes one). */
+  tokens: ApiToken[] | undefined;
+  healthPublic: boolean;
+  metricsPublic: boolean;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+  sseHeartbeatMs: number;
+  demoData: 'auto' | 'always' | 'off';
+  demoBackfillDays: number;
+}
+
+export interface WebhookConfig {
+  subscriptions: WebhookSubscription[];
+  maxAttempts: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  timeoutMs: number;
+}
+
+export interface ScoringConfig {
+  productsFile: string;
+  cron: string;
+}
+
 export interface AppConfig {
   store: StoreConfig;
   kafka: KafkaConfig | undefined;
   ingest: IngestConfig;
+  scoring: ScoringConfig;
+  server: ServerConfig;
+  webhooks: WebhookConfig;
   logLevel: Env['LOG_LEVEL'];
 }
+
+const SECRET_VARIABLES = new Set(['CLICKHOUSE_PASSWORD', 'KAFKA_SASL_PASSWORD', 'API_TOKENS', 'WEBHOOKS']);
 
 /** Parses the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
@@ -138,7 +275,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const given = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+      // Values of secret-bearing variables are never echoed back.
+      const given = typeof issue.path[0] === 'string' && !SECRET_VARIABLES.has(issue.path[0]) ? cleaned[issue.path[0]] : undefined;
       return `${name}: ${issue.message}${given !== undefined ? ` (got ${JSON.stringify(given)})` : ''}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, { details: parsed.error.issues });
@@ -176,6 +314,26 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       retryInitialMs: env.STORE_RETRY_INITIAL_MS,
       retryMaxMs: env.STORE_RETRY_MAX_MS,
     },
+    server: {
+      port: env.PORT,
+      host: env.HOST,
+      tokens: env.API_TOKENS,
+      healthPublic: env.HEALTH_PUBLIC,
+      metricsPublic: env.METRICS_PUBLIC,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+      demoData: env.DEMO_DATA,
+      demoBackfillDays: env.DEMO_BACKFILL_DAYS,
+    },
+    webhooks: {
+      subscriptions: env.WEBHOOKS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryInitialMs: env.WEBHOOK_RETRY_INITIAL_MS,
+      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
+    scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  WEBHOOK_DELIVERY_FAILED: 'WEBHOOK_DELIVERY_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -70,6 +72,30 @@ export class StoreError extends ReadinessError {
   constructor(message: string, options: ReadinessErrorOptions = {}) {
     super(ERROR_CODES.STORE_UNAVAILABLE, message, { canRetry: true, ...options });
     this.name = 'StoreError';
+  }
+}
+
+/** A request carried no valid bearer token (HTTP 401). */
+export class UnauthorizedError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.UNAUTHORIZED, message, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** A request's token lacks the scope the route needs (HTTP 403). */
+export class ForbiddenError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.FORBIDDEN, message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** A named resource (account-product, route) does not exist (HTTP 404). */
+export class NotFoundError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.NOT_FOUND, message, options);
+    this.name = 'NotFoundError';
   }
 }
 
