@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   WEBHOOK_DELIVERY_FAILED: 'WEBHOOK_DELIVERY_FAILED',
+  /** Anything not classified above (a bug); the CLI prints the same word. */
+  UNEXPECTED: 'UNEXPECTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
