@@ -122,6 +122,105 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (reason, source, source_topic, source_partition, source_offset, line)`,
     ],
   },
+  {
+    version: 2,
+    name: 'accounts, assessments, readiness snapshots, flag state and transitions',
+    statements: [
+      // One row per (account, product); re-loading a record replaces it (latest loaded_at wins).
+      `CREATE TABLE IF NOT EXISTS {db}.accounts (
+        account_id String,
+        product LowCardinality(String),
+        account_name String,
+        csm String,
+        licensed_seats UInt32,
+        onboarding_started_at Date,
+        target_graduation_date Date,
+        champion_user_ids Array(String),
+        key_user_ids Array(String),
+        core_features Array(String),
+        critical_workflows Array(String),
+        source LowCardinality(String),
+        loaded_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(loaded_at)
+      ORDER BY (account_id, product)`,
+
+      // Every assessment is kept; the id is a content hash so re-loading a file adds nothing.
+      `CREATE TABLE IF NOT EXISTS {db}.assessments (
+        assessment_id String,
+        account_id String,
+        product LowCardinality(String),
+        dimension LowCardinality(String),
+        score Float64,
+        evidence String,
+        reason String,
+        assessed_by String,
+        assessed_at DateTime64(3, 'UTC'),
+        recorded_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(recorded_at)
+      ORDER BY (account_id, product, dimension, assessed_at, assessment_id)`,
+
+      // One snapshot per (account, product, day); a re-run of the day replaces it.
+      `CREATE TABLE IF NOT EXISTS {db}.readiness_snapshots (
+        account_id String,
+        product LowCardinality(String),
+        as_of Date,
+        product_type LowCardinality(String),
+        band LowCardinality(String),
+        ready UInt8,
+        graduation_score Nullable(Float64),
+        usage_score Float64,
+        usage_complete UInt8,
+        ratio_daily Float64,
+        ratio_weekly Float64,
+        ratio_monthly Float64,
+        red_flags UInt16,
+        flag_codes Array(LowCardinality(String)),
+        config_hash String,
+        report String,
+        scored_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(scored_at)
+      PARTITION BY toYYYYMM(as_of)
+      ORDER BY (account_id, product, as_of)`,
+
+      // Every flag transition, unique by transition_id (a re-recorded one collapses).
+      `CREATE TABLE IF NOT EXISTS {db}.flag_transitions (
+        transition_id String,
+        flag_id String,
+        account_id String,
+        product LowCardinality(String),
+        code LowCardinality(String),
+        kind LowCardinality(String),
+        severity LowCardinality(String),
+        message String,
+        value Float64,
+        subjects Array(String),
+        sequence UInt32,
+        as_of Date,
+        occurred_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (account_id, product, code, transition_id)`,
+
+      // Current state per flag id: answers "which flags are open" without scanning the transition history.
+      `CREATE TABLE IF NOT EXISTS {db}.flag_state (
+        flag_id String,
+        account_id String,
+        product LowCardinality(String),
+        code LowCardinality(String),
+        state LowCardinality(String),
+        severity LowCardinality(String),
+        message String,
+        value Float64,
+        subjects Array(String),
+        sequence UInt32,
+        opened_on Date,
+        last_changed_on Date,
+        occurred_at DateTime64(3, 'UTC'),
+        -- Day first, then sequence: a later day's state wins even when an earlier day is re-scored afterwards.
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (account_id, product, code)`,
+    ],
+  },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS {db}.schema_migrations (

@@ -1,0 +1,40 @@
+/**
+ * Public surface of readiness scoring: pure definitions over aggregate inputs,
+ * and the orchestration an HTTP server or the CLI calls with a Store.
+ */
+export { runScoringPass, runScoringRange } from './pass.js';
+export type { ScoringContext, PassFilter, PassResult, RangeProgress, SkippedAccount } from './pass.js';
+export { latestReports, accountReport, listFlags, productTypeRollup } from './reads.js';
+export type { LatestReportsQuery, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
+export { recordAssessment, recordAssessments } from './assess.js';
+export type { RecordedAssessments } from './assess.js';
+export { loadAccountsNdjson, loadAssessmentsNdjson, parseAssessmentsNdjson } from './records-load.js';
+export type { LoadSummary, RejectedLine } from './records-load.js';
+export { loadProductsFile } from './products-file.js';
+export { startScoringSchedule, DEFAULT_SCORING_CRON } from './schedule.js';
+export type { ScoringSchedule, ScheduleOptions } from './schedule.js';
+export { noFlagSink, fanOutSink } from './flag-sink.js';
+export type { FlagSink } from './flag-sink.js';
+
+export { scoreAccount } from './report.js';
+export type { ReadinessReport, ReportFlag, ScoreInput, ScoreResult } from './report.js';
+export { computeMetrics, dailyAverage, ratio, olsSlope, trend, coreFeatures, peopleActivity, workflows, lookbackDays } from './metrics.js';
+export type { UsageMetrics, ActiveUsers, Ratios, Trend, CoreFeatures, PeopleActivity, Workflows } from './metrics.js';
+export { usageCompletion, isDeclining } from './completion.js';
+export type { Completion, Criterion, CriterionName } from './completion.js';
+export { usageScore } from './usage-score.js';
+export { evaluateUsageFlags, evaluateOverdue } from './flag-rules.js';
+export type { FlagCondition } from './flag-rules.js';
+export { applyLifecycle } from './flag-lifecycle.js';
+export type { OpenFlag, LifecycleResult, LifecycleContext } from './flag-lifecycle.js';
+export { flagId, transitionId } from './flag-ids.js';
+export { graduation, weightedScore, bandOf, READY_BAND_MIN, CLOSE_BAND_MIN, GREEN_DIMENSION_MIN } from './scorecard.js';
+export type { Band, Graduation, DimensionScore, DimensionSource } from './scorecard.js';
+export { explainChange } from './explain.js';
+export type { Explanation, InputChange, ChangeCause } from './explain.js';
+export { rollupByProductType, median } from './rollup.js';
+export type { ProductTypeRollup } from './rollup.js';
+export { compareByRisk, matchesFilters } from './risk.js';
+export type { ReportFilters } from './risk.js';
+export { productConfigHash } from './config-hash.js';
+export { round } from './rounding.js';

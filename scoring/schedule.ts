@@ -1,0 +1,63 @@
+import cron from 'node-cron';
+import { ConfigError } from '../schemas/errors.js';
+import { utcToday } from '../schemas/day.js';
+import { runScoringPass, type PassResult, type ScoringContext } from './pass.js';
+
+/** The in-service schedule: a scoring pass for today (UTC) on a cron expression (default hourly). */
+
+export const DEFAULT_SCORING_CRON = '0 * * * *';
+
+export interface ScoringSchedule {
+  /** Runs one pass now (outside the schedule), e.g. at start. */
+  runNow(): Promise<PassResult>;
+  stop(): Promise<void>;
+}
+
+export interface ScheduleOptions {
+  /** Cron expression (5 or 6 fields); default hourly at minute 0. */
+  cron?: string;
+  onResult?: (result: PassResult) => void;
+  onError?: (error: unknown) => void;
+}
+
+export function startScoringSchedule(ctx: ScoringContext, options: ScheduleOptions = {}): ScoringSchedule {
+  const expression = options.cron ?? DEFAULT_SCORING_CRON;
+  const check = cron.validateDetailed(expression);
+  if (!check.valid) {
+    throw new ConfigError(`SCORING_CRON ${JSON.stringify(expression)} is not a cron expression: ${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+  }
+  const now = ctx.now ?? (() => new Date());
+  let running: Promise<PassResult> | undefined;
+  const runOnce = async (): Promise<PassResult> => {
+    // Never two passes at once: a slow pass makes the next tick wait for it.
+    if (running) return running;
+    running = runScoringPass(ctx, utcToday(now()));
+    try {
+      const result = await running;
+      options.onResult?.(result);
+      return result;
+    } finally {
+      running = undefined;
+    }
+  };
+  const task = cron.schedule(
+    expression,
+    async () => {
+      try {
+        await runOnce();
+      } catch (error) {
+        if (options.onError) options.onError(error);
+        else ctx.logger?.error({ err: error }, 'scheduled scoring pass failed');
+      }
+    },
+    { timezone: 'UTC', name: 'readiness-scoring', noOverlap: true },
+  );
+  return {
+    runNow: runOnce,
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      if (running) await running.catch(() => undefined);
+    },
+  };
+}

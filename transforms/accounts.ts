@@ -1,0 +1,81 @@
+import type { AccountRecord } from '../schemas/accounts.js';
+import type { Store } from './store.js';
+
+/** Account records: one current row per (account, product); re-loading replaces it. */
+
+function nowDateTime64(): string {
+  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export async function insertAccounts(store: Store, records: readonly AccountRecord[], source: string): Promise<void> {
+  const loadedAt = nowDateTime64();
+  await store.insert(
+    'accounts',
+    records.map((r) => ({
+      account_id: r.account_id,
+      product: r.product,
+      account_name: r.account_name ?? '',
+      csm: r.csm ?? '',
+      licensed_seats: r.licensed_seats,
+      onboarding_started_at: r.onboarding_started_at,
+      target_graduation_date: r.target_graduation_date,
+      champion_user_ids: r.champion_user_ids,
+      key_user_ids: r.key_user_ids,
+      core_features: r.core_features,
+      critical_workflows: r.critical_workflows,
+      source,
+      loaded_at: loadedAt,
+    })),
+  );
+}
+
+interface AccountRow {
+  account_id: string;
+  product: string;
+  account_name: string;
+  csm: string;
+  licensed_seats: number | string;
+  onboarding_started_at: string;
+  target_graduation_date: string;
+  champion_user_ids: string[];
+  key_user_ids: string[];
+  core_features: string[];
+  critical_workflows: string[];
+}
+
+export interface AccountFilter {
+  /** Only accounts whose onboarding started on or before this day. */
+  startedBy?: string;
+  accountId?: string;
+  product?: string;
+}
+
+export async function readAccounts(store: Store, filter: AccountFilter = {}): Promise<AccountRecord[]> {
+  const rows = await store.query<AccountRow>(
+    `SELECT c.account_id AS account_id, c.product AS product, c.account_name AS account_name, c.csm AS csm,
+            c.licensed_seats AS licensed_seats,
+            toString(c.onboarding_started_at) AS onboarding_started_at,
+            toString(c.target_graduation_date) AS target_graduation_date,
+            c.champion_user_ids AS champion_user_ids, c.key_user_ids AS key_user_ids,
+            c.core_features AS core_features, c.critical_workflows AS critical_workflows
+     FROM {db}.accounts AS c FINAL
+     WHERE ({started_by:String} = '' OR c.onboarding_started_at <= toDateOrZero({started_by:String}))
+       AND ({account:String} = '' OR c.account_id = {account:String})
+       AND ({product:String} = '' OR c.product = {product:String})
+     ORDER BY c.account_id, c.product`,
+    { started_by: filter.startedBy ?? '', account: filter.accountId ?? '', product: filter.product ?? '' },
+  );
+  return rows.map((r) => ({
+    account_id: r.account_id,
+    product: r.product,
+    licensed_seats: Number(r.licensed_seats),
+    onboarding_started_at: r.onboarding_started_at,
+    target_graduation_date: r.target_graduation_date,
+    champion_user_ids: r.champion_user_ids,
+    key_user_ids: r.key_user_ids,
+    core_features: r.core_features,
+    critical_workflows: r.critical_workflows,
+    ...(r.account_name ? { account_name: r.account_name } : {}),
+    ...(r.csm ? { csm: r.csm } : {}),
+  }));
+}

@@ -1,0 +1,149 @@
+import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../schemas/flags.js';
+import type { Store } from './store.js';
+
+/** Flag transitions (full history, unique by id) and the current state per flag id. */
+
+export interface FlagStateRecord {
+  flag_id: string;
+  account_id: string;
+  product: string;
+  code: FlagCode;
+  state: 'open' | 'resolved';
+  severity: Severity;
+  message: string;
+  value: number;
+  subjects: string[];
+  sequence: number;
+  opened_on: string;
+  last_changed_on: string;
+}
+
+const dateTime64 = (iso: string) => iso.replace('T', ' ').replace('Z', '');
+const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+
+export async function insertTransitions(store: Store, transitions: readonly FlagTransition[]): Promise<void> {
+  await store.insert(
+    'flag_transitions',
+    transitions.map((t) => ({ ...t, occurred_at: dateTime64(t.occurred_at) })),
+  );
+}
+
+export async function upsertFlagStates(store: Store, states: readonly FlagStateRecord[], occurredAt: string): Promise<void> {
+  await store.insert(
+    'flag_state',
+    states.map((s) => ({
+      ...s,
+      occurred_at: dateTime64(occurredAt),
+      // Later day first, then later transition: matches the ReplacingMergeTree version column.
+      version: dayNumber(s.last_changed_on) * 1_000_000 + s.sequence,
+    })),
+  );
+}
+
+interface TransitionRow {
+  flag_id: string;
+  account_id: string;
+  product: string;
+  code: FlagCode;
+  kind: TransitionKind;
+  severity: Severity;
+  message: string;
+  value: number | string;
+  subjects: string[];
+  sequence: number | string;
+  opened_on: string;
+  as_of: string;
+}
+
+/**
+ * Each flag's state after its latest transition on or before `asOf`, read
+ * from the transition history so re-scoring any day sees the state that day
+ * started from, plus that day's own earlier passes.
+ */
+export async function flagStatesAsOf(
+  store: Store,
+  asOf: string,
+  filter: { accountId?: string; product?: string } = {},
+): Promise<FlagStateRecord[]> {
+  const rows = await store.query<TransitionRow>(
+    `SELECT t.flag_id AS flag_id, any(t.account_id) AS account_id, any(t.product) AS product, any(t.code) AS code,
+            argMax(t.kind, (t.as_of, t.sequence)) AS kind,
+            argMax(t.severity, (t.as_of, t.sequence)) AS severity,
+            argMax(t.message, (t.as_of, t.sequence)) AS message,
+            argMax(t.value, (t.as_of, t.sequence)) AS value,
+            argMax(t.subjects, (t.as_of, t.sequence)) AS subjects,
+            max(t.sequence) AS sequence,
+            toString(maxIf(t.as_of, t.kind = 'opened')) AS opened_on,
+            toString(max(t.as_of)) AS as_of
+     FROM {db}.flag_transitions AS t FINAL
+     WHERE t.as_of <= {as_of:Date}
+       AND ({account:String} = '' OR t.account_id = {account:String})
+       AND ({product:String} = '' OR t.product = {product:String})
+     GROUP BY t.flag_id`,
+    { as_of: asOf, account: filter.accountId ?? '', product: filter.product ?? '' },
+  );
+  return rows.map((r) => ({
+    flag_id: r.flag_id,
+    account_id: r.account_id,
+    product: r.product,
+    code: r.code,
+    state: r.kind === 'resolved' ? 'resolved' : 'open',
+    severity: r.severity,
+    message: r.message,
+    value: Number(r.value),
+    subjects: r.subjects,
+    sequence: Number(r.sequence),
+    opened_on: r.opened_on,
+    last_changed_on: r.as_of,
+  }));
+}
+
+export interface FlagStateFilter {
+  state?: 'open' | 'resolved';
+  accountId?: string;
+  product?: string;
+  code?: string;
+}
+
+/** Current state of every flag (latest day's transition), filtered. */
+export async function readFlagStates(store: Store, filter: FlagStateFilter = {}): Promise<FlagStateRecord[]> {
+  const rows = await store.query<Omit<FlagStateRecord, 'value' | 'sequence'> & { value: number | string; sequence: number | string }>(
+    `SELECT f.flag_id AS flag_id, f.account_id AS account_id, f.product AS product, f.code AS code, f.state AS state,
+            f.severity AS severity, f.message AS message, f.value AS value, f.subjects AS subjects, f.sequence AS sequence,
+            toString(f.opened_on) AS opened_on, toString(f.last_changed_on) AS last_changed_on
+     FROM {db}.flag_state AS f FINAL
+     WHERE ({state:String} = '' OR f.state = {state:String})
+       AND ({account:String} = '' OR f.account_id = {account:String})
+       AND ({product:String} = '' OR f.product = {product:String})
+       AND ({code:String} = '' OR f.code = {code:String})
+     ORDER BY f.last_changed_on DESC, f.account_id, f.product, f.code`,
+    { state: filter.state ?? '', account: filter.accountId ?? '', product: filter.product ?? '', code: filter.code ?? '' },
+  );
+  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+}
+
+interface StoredTransitionRow extends Omit<FlagTransition, 'value' | 'sequence'> {
+  value: number | string;
+  sequence: number | string;
+}
+
+/** Transitions of one account (optionally product) in [from, to], oldest first. */
+export async function readTransitions(
+  store: Store,
+  filter: { accountId?: string; product?: string; from?: string; to?: string } = {},
+): Promise<FlagTransition[]> {
+  const rows = await store.query<StoredTransitionRow>(
+    `SELECT t.transition_id AS transition_id, t.flag_id AS flag_id, t.account_id AS account_id, t.product AS product,
+            t.code AS code, t.kind AS kind, t.severity AS severity, t.message AS message, t.value AS value,
+            t.subjects AS subjects, t.sequence AS sequence, toString(t.as_of) AS as_of,
+            formatDateTime(t.occurred_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS occurred_at
+     FROM {db}.flag_transitions AS t FINAL
+     WHERE ({account:String} = '' OR t.account_id = {account:String})
+       AND ({product:String} = '' OR t.product = {product:String})
+       AND ({from:String} = '' OR t.as_of >= toDateOrZero({from:String}))
+       AND ({to:String} = '' OR t.as_of <= toDateOrZero({to:String}))
+     ORDER BY t.as_of, t.account_id, t.product, t.code, t.sequence`,
+    { account: filter.accountId ?? '', product: filter.product ?? '', from: filter.from ?? '', to: filter.to ?? '' },
+  );
+  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+}
