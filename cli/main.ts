@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerConsume } from './commands/consume.js';
+import { registerDlq } from './commands/dlq.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSchema } from './commands/schema.js';
@@ -17,7 +19,7 @@ export function buildProgram(run: RunEnv): Command {
       'after',
       '\nConfiguration comes from environment variables (see README).\nExit codes: 0 ok, 1 runtime failure, 2 usage error.',
     );
-  for (const register of [registerIngest, registerMigrate, registerSchema]) register(program, run);
+  for (const register of [registerIngest, registerConsume, registerDlq, registerMigrate, registerSchema]) register(program, run);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

@@ -7,3 +7,33 @@ export { retryWithBackoff, canRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { splitLines } from './lines.js';
 export type { RawLine } from './lines.js';
+export { createKafkaClient, toKafkaError, headerText, whileHeartbeating } from './kafka-client.js';
+export type {
+  KafkaClient,
+  GroupConsumer,
+  GroupConsumerOptions,
+  GroupEvent,
+  BatchControls,
+  BatchHandler,
+  ConsumedBatch,
+  ConsumedRecord,
+  OutgoingMessage,
+  PartitionRange,
+  TopicPartitionOffset,
+  TopicPartitions,
+} from './kafka-client.js';
+export { startEventConsumer } from './kafka-source.js';
+export type {
+  EventConsumerHandle,
+  EventConsumerMetrics,
+  EventConsumerOptions,
+  EventConsumerState,
+  EventConsumerStatus,
+} from './kafka-source.js';
+export { startJsonConsumer, parseJsonRecord } from './kafka-json.js';
+export type { JsonConsumerHandle, JsonConsumerOptions, JsonRecord } from './kafka-json.js';
+export { readTopicToEnd } from './kafka-reader.js';
+export type { ReadToEndOptions, ReadToEndResult } from './kafka-reader.js';
+export { DLQ_HEADERS, dlqMessage } from './dlq-headers.js';
+export { replayDlqFile, replayDlqTopic } from './dlq-replay.js';
+export type { ReplayOptions, ReplaySummary } from './dlq-replay.js';

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { createKafkaClient, replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
+import { UsageError } from '../../schemas/errors.js';
+import { action, EXIT, type RunEnv } from '../program.js';
+import { requireKafka } from './consume.js';
+
+interface ReplayFlags {
+  fromTopic?: string | boolean;
+  file?: string;
+  dlq?: string;
+  defaultProduct: string;
+  json: boolean;
+}
+
+export function registerDlq(program: Command, run: RunEnv): void {
+  const dlq = program.command('dlq').description('dead-lettered input: re-submit it after a fix');
+  dlq
+    .command('replay')
+    .description('re-validate dead-lettered messages and store those that now pass, then exit')
+    .option('--from-topic [topic]', 'read the dead-letter topic (default KAFKA_DLQ_TOPIC) from its beginning to its current end')
+    .option('--file <path>', 'read a DLQ file written by ingest --dlq')
+    .option('--dlq <path>', 'write messages that still fail here (NDJSON, the ingest --dlq format)')
+    .option('--default-product <name>', 'product for events that name none', '')
+    .option('--json', 'print one JSON summary object as the last stdout line', false)
+    .action(
+      action(program, run, async (ctx, opts: ReplayFlags) => {
+        const fromTopic = opts.fromTopic !== undefined && opts.fromTopic !== false;
+        if (fromTopic === (opts.file !== undefined)) {
+          throw new UsageError('dlq replay needs exactly one source: --from-topic [topic] or --file <path>');
+        }
+        const kafkaConfig = fromTopic ? requireKafka(ctx, 'dlq replay --from-topic') : undefined;
+        const store = await ctx.store();
+        const options = {
+          store,
+          config: ctx.config.ingest,
+          parse: {
+            maxBytes: ctx.config.ingest.maxEventBytes,
+            maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs,
+            defaultProduct: opts.defaultProduct,
+          },
+          logger: ctx.logger,
+          dlqPath: opts.dlq,
+        };
+        let summary: ReplaySummary;
+        if (kafkaConfig) {
+          const topic = typeof opts.fromTopic === 'string' ? opts.fromTopic : kafkaConfig.dlqTopic;
+          const kafka = createKafkaClient(kafkaConfig, ctx.logger);
+          try {
+            summary = await replayDlqTopic(kafka, topic, options);
+          } finally {
+            await kafka.close();
+          }
+        } else {
+          summary = await replayDlqFile(opts.file!, options);
+        }
+        ctx.logger.info(summary, 'replay finished');
+        if (opts.json) {
+          run.stdout(JSON.stringify(summary));
+        } else {
+          const reasons = Object.entries(summary.rejectedByReason)
+            .map(([r, n]) => `${r}: ${n}`)
+            .join(', ');
+          run.stdout(
+            `${summary.source}: ${summary.replayed} replayed, ${summary.accepted} accepted, ${summary.rejected} still rejected` +
+              `${reasons ? ` (${reasons})` : ''}, ${summary.dropped} dropped in ${summary.durationMs} ms` +
+              (summary.rejected > 0 && opts.dlq ? `; still rejected in ${opts.dlq}` : '') +
+              (summary.complete ? '' : '; the topic read stopped early (see the log)'),
+          );
+        }
+        return summary.complete ? EXIT.OK : EXIT.FAILURE;
+      }),
+    );
+}

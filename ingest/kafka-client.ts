@@ -1,0 +1,445 @@
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '../schemas/config.js';
+import { ERROR_CODES, ReadinessError, errorMessage } from '../schemas/errors.js';
+
+/**
+ * The one module that talks to kafkajs. Everything else in the service sees
+ * the small types below (records, batches, offsets), so replacing the client
+ * library touches this file only. kafkajs errors leave this module as
+ * `ReadinessError` with code KAFKA_UNAVAILABLE and `canRetry` taken from the
+ * client's own classification.
+ */
+
+/** A message to produce. Strings are sent as UTF-8. */
+export interface OutgoingMessage {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  partition?: number;
+}
+
+/** A consumed message. Header values are arrays because Kafka allows repeated header keys. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer[]>;
+  /** Producer or broker timestamp, epoch ms as text. */
+  timestamp: string;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  /** Last offset of the fetched batch, including control records filtered from `records`. */
+  lastOffset: string;
+  records: ConsumedRecord[];
+}
+
+/** What a batch handler may do while it holds the batch. */
+export interface BatchControls {
+  /** Keeps the group membership alive during long work; cheap to call often. */
+  heartbeat(): Promise<void>;
+  /** Moves the local fetch position past `offset` (does not commit). */
+  resolveOffset(offset: string): void;
+  isRunning(): boolean;
+  /** True when the partition was reassigned or sought while the batch was held. */
+  isStale(): boolean;
+}
+
+export type BatchHandler = (batch: ConsumedBatch, controls: BatchControls) => Promise<void>;
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A topic, or some of its partitions. */
+export interface TopicPartitions {
+  topic: string;
+  partitions?: number[];
+}
+
+export interface PartitionRange {
+  partition: number;
+  /** First available offset. */
+  low: string;
+  /** Offset the next produced message will get (end offset). */
+  high: string;
+}
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Where a group without committed offsets starts. Default false (latest). */
+  fromBeginning?: boolean;
+  /** Default 30000; the broker's minimum is usually 6000. */
+  sessionTimeoutMs?: number;
+  /** Default 3000. */
+  heartbeatIntervalMs?: number;
+  /** Default 60000. */
+  rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits for data. Default 1000. */
+  maxWaitTimeMs?: number;
+  /** Default 4 MiB: large fetches keep per-batch overhead low. */
+  maxBytesPerPartition?: number;
+  /** Batches handled at the same time (from different partitions). Default 1. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export type GroupEvent =
+  | { type: 'joined'; memberId: string; assignment: Record<string, number[]> }
+  | { type: 'rebalancing' }
+  | { type: 'crashed'; error: ReadinessError; restarting: boolean }
+  | { type: 'stopped' };
+
+export interface GroupConsumer {
+  readonly groupId: string;
+  /** Connects, subscribes and joins the group; resolves once consuming has started. */
+  start(handler: BatchHandler): Promise<void>;
+  /** Commits exactly these offsets (the offset of the next message to read). */
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Stops fetching (default: every subscribed topic); batches in hand are unaffected. */
+  pause(parts?: readonly TopicPartitions[]): void;
+  resume(parts?: readonly TopicPartitions[]): void;
+  onEvent(listener: (event: GroupEvent) => void): void;
+  /** Stops consuming, leaves the group and disconnects. */
+  stop(): Promise<void>;
+}
+
+export interface KafkaClient {
+  readonly config: KafkaConfig;
+  /** Sends messages in one request (connecting the shared producer on first use). */
+  sendMessages(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /** One JSON message keyed by `key` (e.g. an account id, so one key's messages stay in order). */
+  publishJson(topic: string, key: string, value: unknown, headers?: Record<string, string>): Promise<void>;
+  groupConsumer(options: GroupConsumerOptions): GroupConsumer;
+  /** Creates the topics that do not exist yet; returns the names it created. */
+  ensureTopics(topics: readonly { topic: string; partitions?: number }[]): Promise<string[]>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  topicOffsets(topic: string): Promise<PartitionRange[]>;
+  /** Committed offsets of a group on a topic; `-1` where the group committed nothing. */
+  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /** Moves a group's offsets to the start or end of a topic. The group must have no active members. */
+  resetGroupOffsets(groupId: string, topic: string, to: 'earliest' | 'latest'): Promise<void>;
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /** Disconnects the shared producer and admin. Consumers are stopped by their owners. */
+  close(): Promise<void>;
+}
+
+interface ClientErrorShape {
+  retriable?: unknown;
+  type?: unknown;
+}
+
+/** Wraps any error from the client library; `retriable` is the library's own verdict. */
+export function toKafkaError(action: string, error: unknown): ReadinessError {
+  if (error instanceof ReadinessError) return error;
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
+  const type = typeof shape.type === 'string' ? ` (${shape.type})` : '';
+  return new ReadinessError(ERROR_CODES.KAFKA_UNAVAILABLE, `kafka: ${action} failed: ${errorMessage(error)}${type}`, {
+    cause: error,
+    canRetry: shape.retriable === undefined ? true : shape.retriable === true,
+  });
+}
+
+async function wrap<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toKafkaError(action, error);
+  }
+}
+
+/** Client logs go through pino; the client's INFO chatter (joins, starts) becomes debug. */
+function logCreator(logger: Logger) {
+  const log = logger.child({ component: 'kafka' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _t, logger: _l, ...extra } = entry;
+      const fields = { ns: namespace, ...extra };
+      if (level === KafkaLogLevel.ERROR) log.error(fields, message);
+      else if (level === KafkaLogLevel.WARN) log.warn(fields, message);
+      else log.debug(fields, message);
+    };
+}
+
+function clientLogLevel(logger: Logger): KafkaLogLevel {
+  switch (logger.level) {
+    case 'trace':
+    case 'debug':
+      return KafkaLogLevel.INFO; // the client's DEBUG logs every request
+    case 'info':
+    case 'warn':
+      return KafkaLogLevel.WARN;
+    case 'silent':
+      return KafkaLogLevel.NOTHING;
+    default:
+      return KafkaLogLevel.ERROR;
+  }
+}
+
+function saslOptions(config: KafkaConfig): SASLOptions | undefined {
+  if (!config.sasl) return undefined;
+  const { mechanism, username, password } = config.sasl;
+  return { mechanism, username, password } as SASLOptions;
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, Buffer[]> {
+  const out: Record<string, Buffer[]> = {};
+  if (!headers) return out;
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue;
+    const values = Array.isArray(raw) ? raw : [raw];
+    out[name] = values.map((v) => (typeof v === 'string' ? Buffer.from(v) : v));
+  }
+  return out;
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: toHeaders(m.headers),
+    timestamp: m.timestamp,
+  };
+}
+
+/**
+ * Awaits `work` while calling `heartbeat` every `intervalMs`, so a slow
+ * handler (a store retrying) keeps the group membership. Heartbeat failures
+ * are ignored here: a rebalance surfaces again when the batch is returned.
+ */
+export async function whileHeartbeating<T>(work: Promise<T>, controls: BatchControls, intervalMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  const beat = () => {
+    if (done) return;
+    timer = setTimeout(() => {
+      controls.heartbeat().then(beat, beat);
+    }, intervalMs);
+  };
+  beat();
+  try {
+    return await work;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+  }
+}
+
+/** Text of the first header value with this name. */
+export function headerText(record: ConsumedRecord, name: string): string | undefined {
+  return record.headers[name]?.[0]?.toString('utf8');
+}
+
+export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaClient {
+  const kafka = new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    sasl: saslOptions(config),
+    logLevel: clientLogLevel(logger),
+    logCreator: logCreator(logger),
+    retry: { initialRetryTime: 300, retries: 5 },
+  });
+
+  let producer: Promise<Producer> | undefined;
+  const getProducer = () => {
+    producer ??= (async () => {
+      // An explicit partitioner (the Java client's murmur2 default) is what the
+      // client's "default partitioner changed" warning asks for.
+      const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      await p.connect();
+      return p;
+    })();
+    producer.catch(() => (producer = undefined));
+    return producer;
+  };
+
+  let admin: Promise<Admin> | undefined;
+  const getAdmin = () => {
+    admin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    admin.catch(() => (admin = undefined));
+    return admin;
+  };
+
+  const client: KafkaClient = {
+    config,
+
+    sendMessages(topic, messages) {
+      return wrap(`produce to ${topic}`, async () => {
+        if (messages.length === 0) return;
+        const p = await getProducer();
+        await p.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers, partition: m.partition })),
+        });
+      });
+    },
+
+    publishJson(topic, key, value, headers) {
+      return client.sendMessages(topic, [{ key, value: JSON.stringify(value), headers }]);
+    },
+
+    groupConsumer(options) {
+      return groupConsumer(kafka, options);
+    },
+
+    ensureTopics(topics) {
+      return wrap('create topics', async () => {
+        const a = await getAdmin();
+        const existing = new Set(await a.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.topic));
+        if (missing.length === 0) return [];
+        await a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })),
+        });
+        return missing.map((t) => t.topic);
+      });
+    },
+
+    deleteTopics(topics) {
+      return wrap('delete topics', async () => {
+        if (topics.length === 0) return;
+        await (await getAdmin()).deleteTopics({ topics: [...topics] });
+      });
+    },
+
+    topicOffsets(topic) {
+      return wrap(`read offsets of ${topic}`, async () => {
+        const rows = await (await getAdmin()).fetchTopicOffsets(topic);
+        return rows.map((r) => ({ partition: r.partition, low: r.low, high: r.high })).sort((a, b) => a.partition - b.partition);
+      });
+    },
+
+    groupOffsets(groupId, topic) {
+      return wrap(`read offsets of group ${groupId}`, async () => {
+        const [entry] = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+        return (entry?.partitions ?? [])
+          .map((p) => ({ partition: p.partition, offset: p.offset }))
+          .sort((a, b) => a.partition - b.partition);
+      });
+    },
+
+    resetGroupOffsets(groupId, topic, to) {
+      return wrap(`reset offsets of group ${groupId}`, async () => {
+        await (await getAdmin()).resetOffsets({ groupId, topic, earliest: to === 'earliest' });
+      });
+    },
+
+    deleteGroups(groupIds) {
+      return wrap('delete groups', async () => {
+        if (groupIds.length === 0) return;
+        await (await getAdmin()).deleteGroups([...groupIds]);
+      });
+    },
+
+    async close() {
+      const p = producer;
+      const a = admin;
+      producer = undefined;
+      admin = undefined;
+      await Promise.allSettled([p?.then((x) => x.disconnect()), a?.then((x) => x.disconnect())]);
+    },
+  };
+  return client;
+}
+
+function groupConsumer(kafka: Kafka, options: GroupConsumerOptions): GroupConsumer {
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    allowAutoTopicCreation: false,
+  });
+  const listeners: ((event: GroupEvent) => void)[] = [];
+  const emit = (event: GroupEvent) => {
+    for (const l of listeners) l(event);
+  };
+  consumer.on(consumer.events.GROUP_JOIN, (e) =>
+    emit({ type: 'joined', memberId: e.payload.memberId, assignment: { ...e.payload.memberAssignment } }),
+  );
+  consumer.on(consumer.events.REBALANCING, () => emit({ type: 'rebalancing' }));
+  consumer.on(consumer.events.CRASH, (e) =>
+    emit({ type: 'crashed', error: toKafkaError('consume', e.payload.error), restarting: e.payload.restart }),
+  );
+  consumer.on(consumer.events.STOP, () => emit({ type: 'stopped' }));
+  const partsOf = (parts?: readonly TopicPartitions[]) =>
+    (parts ?? options.topics.map((topic): TopicPartitions => ({ topic }))).map((p) => ({ topic: p.topic, partitions: p.partitions }));
+
+  return {
+    groupId: options.groupId,
+    start(handler) {
+      return wrap(`join group ${options.groupId}`, async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+          eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+            const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+            await handler(
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                highWatermark: batch.highWatermark,
+                lastOffset: batch.lastOffset(),
+                records,
+              },
+              { heartbeat, resolveOffset, isRunning, isStale },
+            );
+          },
+        });
+      });
+    },
+    commit(offsets) {
+      return wrap(`commit offsets of group ${options.groupId}`, async () => {
+        if (offsets.length === 0) return;
+        await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+      });
+    },
+    pause(parts) {
+      consumer.pause(partsOf(parts));
+    },
+    resume(parts) {
+      consumer.resume(partsOf(parts));
+    },
+    onEvent(listener) {
+      listeners.push(listener);
+    },
+    stop() {
+      return wrap(`leave group ${options.groupId}`, () => consumer.disconnect());
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DLQ_HEADERS,
+  headerText,
+  readTopicToEnd,
+  startEventConsumer,
+  type ConsumedRecord,
+  type EventConsumerHandle,
+  type GroupConsumerOptions,
+} from '../../ingest/index.js';
+import type { IngestConfig } from '../../schemas/config.js';
+import { StoreError } from '../../schemas/errors.js';
+import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
+import {
+  FAST_CONSUMER,
+  brokersForTests,
+  committedTotal,
+  createTestKafka,
+  endTotal,
+  expectedDailyActive,
+  generateMessages,
+  produceWithKcat,
+  waitFor,
+  type GeneratedMessage,
+  type TestKafka,
+} from '../helpers/kafka.js';
+import { testLogger } from '../helpers/logger.js';
+import { createTestStore } from '../helpers/store.js';
+
+const brokers = await brokersForTests();
+
+const INGEST: IngestConfig = {
+  batchMaxRows: 500,
+  batchMaxWaitMs: 200,
+  maxEventBytes: 8_192,
+  maxFutureSkewMs: 86_400_000,
+  retryInitialMs: 100,
+  retryMaxMs: 400,
+};
+const PARSE = { maxBytes: INGEST.maxEventBytes, maxFutureSkewMs: INGEST.maxFutureSkewMs, defaultProduct: '' };
+const WIDE = { from: '2000-01-01', to: '2100-01-01' };
+
+const running: EventConsumerHandle[] = [];
+afterEach(async () => {
+  for (const c of running.splice(0)) await c.stop();
+});
+
+function consume(t: TestKafka, store: Store, consumer: Partial<GroupConsumerOptions> = {}): EventConsumerHandle {
+  const handle = startEventConsumer({
+    kafka: t.kafka,
+    store,
+    config: INGEST,
+    parse: PARSE,
+    logger: testLogger,
+    consumer: { ...FAST_CONSUMER, ...consumer },
+  });
+  running.push(handle);
+  return handle;
+}
+
+/** Half through kcat (librdkafka), half through the service's own producer. */
+async function produce(t: TestKafka, messages: readonly GeneratedMessage[]): Promise<void> {
+  const half = Math.floor(messages.length / 2);
+  await produceWithKcat(t.config.brokers, t.topic, messages.slice(0, half));
+  const rest = messages.slice(half);
+  for (let i = 0; i < rest.length; i += 500) {
+    await t.kafka.sendMessages(
+      t.topic,
+      rest.slice(i, i + 500).map((m) => ({ key: m.key, value: m.value })),
+    );
+  }
+}
+
+async function allCommitted(t: TestKafka): Promise<boolean> {
+  const end = await endTotal(t.kafka, t.topic);
+  return end > 0n && (await committedTotal(t.kafka, t.config.groupId, t.topic)) === end;
+}
+
+async function sortedDaily(store: Store) {
+  return (await dailyActiveUsers(store, WIDE)).sort((a, b) =>
+    a.account_id + a.product + a.day < b.account_id + b.product + b.day ? -1 : 1,
+  );
+}
+
+async function readDlq(t: TestKafka): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
+  await readTopicToEnd(t.kafka, t.dlqTopic, async (batch) => void records.push(...batch), {
+    logger: testLogger,
+    consumer: FAST_CONSUMER,
+  });
+  return records;
+}
+
+describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
+  it('stores every valid event once, dead-letters every invalid one with its reason and bytes, and aggregates match', async () => {
+    const t = await createTestKafka(brokers!, { partitions: 3 });
+    const store = await createTestStore();
+    const messages = generateMessages(3000, { badEvery: 25, oversizedBytes: 10_000, seed: 7 });
+    const valid = messages.filter((m) => m.event);
+    const bad = messages.filter((m) => m.bad);
+    expect(new Set(bad.map((m) => m.bad)).size).toBe(5);
+    await produce(t, messages);
+
+    const consumer = consume(t, store);
+    await consumer.ready;
+    await waitFor('all offsets committed', () => allCommitted(t));
+
+    expect(await eventCount(store)).toBe(valid.length);
+    expect(await sortedDaily(store)).toEqual(expectedDailyActive(messages));
+    const status = consumer.status();
+    expect(status).toMatchObject({ received: messages.length, accepted: valid.length, rejected: bad.length, pending: 0 });
+    expect(status.dropped).toBe(messages.filter((m) => m.dropped).length);
+
+    // Every invalid message is in the DLQ: original bytes, original key, reason and source headers.
+    const dlq = await readDlq(t);
+    expect(dlq).toHaveLength(bad.length);
+    const byValue = new Map(bad.map((m) => [m.value.toString('base64'), m]));
+    for (const record of dlq) {
+      const original = byValue.get(record.value!.toString('base64'));
+      expect(original, 'DLQ value is an original message').toBeDefined();
+      expect(headerText(record, DLQ_HEADERS.reason)).toBe(original!.bad);
+      expect(record.key?.toString()).toBe(original!.key);
+      expect(headerText(record, DLQ_HEADERS.sourceTopic)).toBe(t.topic);
+      expect(Number(headerText(record, DLQ_HEADERS.sourcePartition))).toBeGreaterThanOrEqual(0);
+      expect(headerText(record, DLQ_HEADERS.sourceOffset)).toMatch(/^\d+$/);
+      expect(headerText(record, DLQ_HEADERS.message)).toBeTruthy();
+    }
+    expect(new Set(dlq.map((r) => `${headerText(r, DLQ_HEADERS.sourcePartition)}/${headerText(r, DLQ_HEADERS.sourceOffset)}`)).size).toBe(
+      bad.length,
+    );
+
+    // ...and counted by reason in the rejections table.
+    const counts = await rejectionCounts(store);
+    const expected: Record<string, number> = {};
+    for (const m of bad) expected[m.bad!] = (expected[m.bad!] ?? 0) + 1;
+    expect(Object.fromEntries(counts.filter((c) => c.source === 'kafka').map((c) => [c.reason, c.count]))).toEqual(expected);
+  });
+
+  it('re-delivery after resetting the group offsets changes no aggregate and no count', async () => {
+    const t = await createTestKafka(brokers!, { partitions: 2 });
+    const store = await createTestStore();
+    const messages = generateMessages(1500, { badEvery: 50, oversizedBytes: 10_000, seed: 11 });
+    await produce(t, messages);
+
+    const first = consume(t, store);
+    await first.ready;
+    await waitFor('first pass committed', () => allCommitted(t));
+    await first.stop();
+    const daily = await sortedDaily(store);
+    const events = await eventCount(store);
+    // Re-delivered rejections keep their count; only the time of the last one moves.
+    const countsByReason = async () => (await rejectionCounts(store)).map(({ reason, source, count }) => ({ reason, source, count }));
+    const rejections = await countsByReason();
+    expect(events).toBe(messages.filter((m) => m.event).length);
+
+    await t.kafka.resetGroupOffsets(t.config.groupId, t.topic, 'earliest');
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+    const second = consume(t, store);
+    await second.ready;
+    await waitFor('second pass committed', () => allCommitted(t));
+    expect(second.status().received).toBe(messages.length);
+
+    expect(await eventCount(store)).toBe(events);
+    expect(await sortedDaily(store)).toEqual(daily);
+    expect(await countsByReason()).toEqual(rejections);
+  });
+
+  it('pauses without committing while the store fails, keeps its group membership, and stores everything after recovery', async () => {
+    const t = await createTestKafka(brokers!, { partitions: 2 });
+    const real = await createTestStore();
+    let failing = true;
+    let failures = 0;
+    const store: Store = {
+      ...real,
+      insert: async (table, rows) => {
+        if (failing) {
+          failures++;
+          throw new StoreError('injected outage: connection refused');
+        }
+        await real.insert(table, rows);
+      },
+    };
+    const messages = generateMessages(2000, { badEvery: 40, oversizedBytes: 10_000, seed: 23 });
+    await produce(t, messages);
+
+    // Small fetches, so that what is held while paused is visibly less than what was produced.
+    const consumer = consume(t, store, { maxBytesPerPartition: 16 * 1024 });
+    await consumer.ready;
+    const joins = consumer.status().joins;
+    await waitFor('a few failed inserts', () => failures >= 3 && consumer.status().state === 'store_retrying');
+    // Longer than the 6 s session timeout: only heartbeats keep the member in the group.
+    const outageEnds = Date.now() + 7_000;
+    while (Date.now() < outageEnds) {
+      expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(await eventCount(real)).toBe(0);
+    // Consumption is paused: at most the batch in flight plus one more full batch plus one fetch are held.
+    expect(consumer.status().received).toBeLessThan(messages.length);
+
+    failing = false;
+    await waitFor('everything committed after recovery', () => allCommitted(t));
+    expect(await eventCount(real)).toBe(messages.filter((m) => m.event).length);
+    expect(await sortedDaily(real)).toEqual(expectedDailyActive(messages));
+    expect(consumer.status()).toMatchObject({ state: 'running', joins, pending: 0 });
+    expect(consumer.status().storeFailures).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stop() stores and commits what is buffered before leaving the group', async () => {
+    const t = await createTestKafka(brokers!);
+    const store = await createTestStore();
+    const messages = generateMessages(300, { seed: 5 });
+    await produce(t, messages);
+    const consumer = startEventConsumer({
+      kafka: t.kafka,
+      store,
+      // Limits that never trigger on their own: only stop() flushes.
+      config: { ...INGEST, batchMaxRows: 1_000_000, batchMaxWaitMs: 600_000 },
+      parse: PARSE,
+      logger: testLogger,
+      consumer: FAST_CONSUMER,
+    });
+    await consumer.ready;
+    await waitFor('all messages received', () => consumer.status().received === messages.length);
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+    await consumer.stop();
+    await consumer.finished;
+    expect(consumer.status().state).toBe('stopped');
+    expect(await eventCount(store)).toBe(messages.filter((m) => m.event).length);
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(BigInt(messages.length));
+  });
+});
