@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../schemas/errors.js';
+import { latestReports, rollupByProductType } from '../../scoring/index.js';
+import { action, type RunEnv } from '../program.js';
+import { dayOption } from '../readiness-options.js';
+import { reportTable, rollupTable } from '../report-table.js';
+
+interface ReportOptions {
+  asOf?: string;
+  account?: string;
+  product?: string;
+  format: string;
+  by?: string;
+}
+
+export function registerReport(program: Command, run: RunEnv): void {
+  program
+    .command('report')
+    .description('print stored readiness reports, most at risk first (run `score` first)')
+    .option('--as-of <day>', 'reports of this day, YYYY-MM-DD (UTC); default: each account-product\'s latest snapshot')
+    .option('--account <id>', 'only this account')
+    .option('--product <name>', 'only this product')
+    .option('--format <format>', 'table or json (json: one JSON array on stdout)', 'table')
+    .option('--by <grouping>', 'product-type: accounts per band, median ratios and flag shares per product type')
+    .action(
+      action(program, run, async (ctx, opts: ReportOptions) => {
+        const asOf = dayOption('--as-of', opts.asOf);
+        if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format ${JSON.stringify(opts.format)} must be table or json`);
+        if (opts.by !== undefined && opts.by !== 'product-type') throw new UsageError(`--by ${JSON.stringify(opts.by)} must be product-type`);
+        const store = await ctx.store();
+        const reports = await latestReports(store, { asOf, accountId: opts.account, product: opts.product });
+        if (reports.length === 0) {
+          run.stderr(`no readiness snapshots${asOf ? ` for ${asOf}` : ''}${opts.account ? ` of account ${opts.account}` : ''}; run \`usage-readiness score\` first`);
+        }
+        if (opts.by === 'product-type') {
+          const rollups = rollupByProductType(reports);
+          if (opts.format === 'json') run.stdout(JSON.stringify(rollups));
+          else for (const line of rollupTable(rollups)) run.stdout(line);
+          return;
+        }
+        if (opts.format === 'json') {
+          run.stdout(JSON.stringify(reports));
+          return;
+        }
+        const colour = Boolean(process.stdout.isTTY) && !run.env.NO_COLOR;
+        for (const line of reportTable(reports, colour)) run.stdout(line);
+      }),
+    );
+}
