@@ -1,7 +1,13 @@
+import { createKafkaClient } from '../ingest/index.js';
+import { kafkaFlagSink } from '../ingest/flag-publisher.js';
 import { noFlagSink, type FlagSink } from '../scoring/index.js';
 import type { CommandContext } from './context.js';
 
-/** The flag sink a command publishes to: none until a Kafka publisher is wired in. */
-export async function flagSinkFor(_ctx: CommandContext): Promise<{ sink: FlagSink; close(): Promise<void> }> {
-  return { sink: noFlagSink, close: async () => undefined };
+/** The flag sink a command publishes to: the flags topic when Kafka is configured, else none. */
+export async function flagSinkFor(ctx: CommandContext): Promise<{ sink: FlagSink; close(): Promise<void> }> {
+  const kafka = ctx.config.kafka;
+  if (!kafka) return { sink: noFlagSink, close: async () => undefined };
+  const client = createKafkaClient(kafka, ctx.logger);
+  await client.ensureTopics([{ topic: kafka.flagsTopic }]);
+  return { sink: kafkaFlagSink(client, kafka.flagsTopic), close: () => client.close() };
 }

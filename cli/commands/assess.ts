@@ -4,6 +4,7 @@ import { UsageError } from '../../schemas/errors.js';
 import { loadAssessmentsNdjson, recordAssessment } from '../../scoring/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { loadProducts, PRODUCTS_HELP, readInput } from '../readiness-options.js';
+import { flagSinkFor } from '../flag-sink.js';
 
 interface AssessOptions {
   dimension?: string;
@@ -39,7 +40,8 @@ export function registerAssess(program: Command, run: RunEnv): void {
           if (account !== undefined || opts.dimension !== undefined) throw new UsageError('--file loads assessments from a file; give no account, product or --dimension with it');
           const text = await readInput(opts.file);
           const store = await ctx.store();
-          const summary = await loadAssessmentsNdjson({ store, products, logger: ctx.logger }, text, opts.file);
+          const sink = await flagSinkFor(ctx);
+          const summary = await loadAssessmentsNdjson({ store, products, logger: ctx.logger, sink: sink.sink }, text, opts.file).finally(() => sink.close());
           for (const r of summary.rejected) run.stderr(`${opts.file}: line ${r.line}: ${r.reason}`);
           if (opts.json) run.stdout(JSON.stringify({ source: summary.source, lines: summary.lines, loaded: summary.loaded, rejected: summary.rejected, rescored: summary.reports.length }));
           else run.stdout(`${opts.file}: ${summary.loaded} assessments recorded, ${summary.rejected.length} rejected (of ${summary.lines} lines); ${summary.reports.length} account-products re-scored`);
@@ -62,7 +64,8 @@ export function registerAssess(program: Command, run: RunEnv): void {
         });
         if (!parsed.ok) throw new UsageError(`invalid assessment: ${parsed.reason.replaceAll('assessed_by', '--by').replaceAll('assessed_at', '--at')}`);
         const store = await ctx.store();
-        const result = await recordAssessment({ store, products, logger: ctx.logger }, parsed.value);
+        const sink = await flagSinkFor(ctx);
+        const result = await recordAssessment({ store, products, logger: ctx.logger, sink: sink.sink }, parsed.value).finally(() => sink.close());
         const report = result.report;
         if (opts.json) {
           run.stdout(JSON.stringify({ assessment: result.stored, report: report ?? null }));
