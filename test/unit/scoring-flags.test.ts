@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountRecord } from '../../schemas/accounts.js';
+import type { FlagCode } from '../../schemas/flags.js';
+import { PROFILE_DEFAULTS, type Thresholds } from '../../schemas/products.js';
+import type { FlagStateRecord } from '../../transforms/flag-store.js';
+import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import { applyLifecycle, computeMetrics, evaluateUsageFlags, flagId, usageCompletion, usageScore } from '../../scoring/index.js';
+
+const AS_OF = '2026-11-20';
+const account: AccountRecord = {
+  account_id: 'acme',
+  product: 'crm',
+  licensed_seats: 100,
+  onboarding_started_at: '2026-09-01',
+  target_graduation_date: '2026-12-31',
+  champion_user_ids: [],
+  key_user_ids: [],
+  core_features: [],
+  critical_workflows: [],
+};
+
+/** Metrics with a given weekly active count (of 100 seats), steady over six weeks. */
+function metricsFor(weekly: number, daily = weekly, t: Thresholds = PROFILE_DEFAULTS.daily) {
+  const inputs = { ...emptyInputs('acme', 'crm'), daily_users: Array(7).fill(daily), weekly_windows: Array(6).fill(weekly), monthly_users: weekly };
+  return computeMetrics(account, inputs, AS_OF, t);
+}
+
+/** Runs the lifecycle over a series of days, carrying state forward; returns the transition kinds per day. */
+function runSeries(weeklies: number[], code: FlagCode) {
+  const t = PROFILE_DEFAULTS.daily;
+  let state = new Map<FlagCode, FlagStateRecord>();
+  const kinds: string[] = [];
+  weeklies.forEach((weekly, i) => {
+    const m = metricsFor(weekly, 60);
+    const conds = evaluateUsageFlags(m, usageCompletion(m, t), t, 100).filter((c) => c.code === code);
+    const day = `2026-11-${String(i + 1).padStart(2, '0')}`;
+    const r = applyLifecycle(conds, state, { accountId: 'acme', product: 'crm', asOf: day, occurredAt: `${day}T00:00:00Z`, updateMinChange: t.update_min_change });
+    kinds.push(r.transitions.map((x) => x.kind).join(',') || '-');
+    state = new Map(state);
+    for (const s of r.states) state.set(s.code, s);
+  });
+  return kinds;
+}
+
+describe('flag lifecycle and hysteresis', () => {
+  it('a weekly ratio hovering at 0.50 does not flap low_engagement', () => {
+    // opens below 0.50, stays open until ≥ 0.55, then stays resolved until it drops below 0.50 again
+    expect(runSeries([49, 51, 49, 51, 53, 56, 54, 50, 49], 'low_engagement')).toEqual(['opened', '-', '-', '-', '-', 'resolved', '-', '-', 'opened']);
+  });
+  it('an open flag emits updated only when its number moves by update_min_change', () => {
+    expect(runSeries([45, 44, 40, 34, 30], 'low_engagement')).toEqual(['opened', '-', '-', 'updated', '-']);
+  });
+  it('re-evaluating the same day from the same state yields no transition', () => {
+    const t = PROFILE_DEFAULTS.daily;
+    const m = metricsFor(40);
+    const conds = evaluateUsageFlags(m, usageCompletion(m, t), t, 100);
+    const ctx = { accountId: 'acme', product: 'crm', asOf: AS_OF, occurredAt: `${AS_OF}T00:00:00Z`, updateMinChange: 0.1 };
+    const first = applyLifecycle(conds, new Map(), ctx);
+    expect(first.transitions.map((x) => x.code).sort()).toEqual(['low_engagement', 'usage_below_threshold']);
+    const state = new Map(first.states.map((s) => [s.code, s]));
+    expect(applyLifecycle(conds, state, ctx).transitions).toEqual([]);
+  });
+  it('flag ids are stable per (account, product, code); transition ids unique', () => {
+    expect(flagId('acme', 'crm', 'low_engagement')).toBe(flagId('acme', 'crm', 'low_engagement'));
+    expect(flagId('acme', 'crm', 'low_engagement')).not.toBe(flagId('acme', 'projects', 'low_engagement'));
+  });
+  it('messages carry the numbers behind the flag', () => {
+    const t = PROFILE_DEFAULTS.daily;
+    const m = metricsFor(40);
+    const low = evaluateUsageFlags(m, usageCompletion(m, t), t, 100).find((c) => c.code === 'low_engagement')!;
+    expect(low.message).toBe('weekly active ratio 40% (40 of 100 licensed seats) against a minimum of 50%');
+    expect(low.severity).toBe('red');
+  });
+  it('declining_usage needs a relative slope ≤ -0.05 with at least 3 non-zero windows', () => {
+    const t = PROFILE_DEFAULTS.daily;
+    const falling = computeMetrics(account, { ...emptyInputs('acme', 'crm'), weekly_windows: [50, 60, 70, 80, 90, 100], monthly_users: 100 }, AS_OF, t);
+    expect(falling.trend.relative_slope).toBeLessThanOrEqual(-0.05);
+    expect(evaluateUsageFlags(falling, usageCompletion(falling, t), t, 100).find((c) => c.code === 'declining_usage')!.active).toBe(true);
+    const sparse = computeMetrics(account, { ...emptyInputs('acme', 'crm'), weekly_windows: [1, 0, 0, 0, 0, 9], monthly_users: 5 }, AS_OF, t);
+    expect(sparse.trend.relative_slope).toBeLessThan(-0.05);
+    expect(evaluateUsageFlags(sparse, usageCompletion(sparse, t), t, 100).find((c) => c.code === 'declining_usage')!.active).toBe(false);
+  });
+});
+
+describe('usage.score', () => {
+  const t = PROFILE_DEFAULTS.daily;
+  const score = (weekly: number, daily: number, red = false) => {
+    const m = metricsFor(weekly, daily);
+    return usageScore(usageCompletion(m, t), { redFlagOpen: red, redFlagCap: t.red_flag_score_cap });
+  };
+  it('is monotone: never drops as the weekly or daily ratio rises', () => {
+    for (const daily of [0, 30, 49, 50, 70, 100]) {
+      let last = -1;
+      for (let weekly = 0; weekly <= 130; weekly++) {
+        const s = score(weekly, daily);
+        expect(s).toBeGreaterThanOrEqual(last);
+        last = s;
+      }
+    }
+  });
+  it('is at least 8 when every criterion is met and below 8 otherwise', () => {
+    // exactly at both ratio thresholds: base 8; headroom 0, 0, 1 (no core features), 1 (flat trend) → +1
+    expect(score(80, 50)).toBe(9);
+    expect(score(100, 100)).toBe(10);
+    expect(score(79, 100)).toBeLessThan(8);
+  });
+  it('worked example from docs/scoring.md: weekly 0.90, daily 0.60, features and trend fine → 9.35', () => {
+    // attainments all 1 → base 8; headrooms: weekly (0.9-0.8)/0.2 = 0.5, daily (0.6-0.5)/0.5 = 0.2, features 1, trend 1 → mean 0.675 → +1.35
+    expect(score(90, 60)).toBe(9.35);
+  });
+  it('an open red flag caps it below 8', () => {
+    expect(score(100, 100, true)).toBe(7.9);
+  });
+});
