@@ -133,6 +133,7 @@ export interface KafkaClient {
   /** Creates the topics that do not exist yet; returns the names it created. */
   ensureTopics(topics: readonly { topic: string; partitions?: number }[]): Promise<string[]>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
   topicOffsets(topic: string): Promise<PartitionRange[]>;
   /** Committed offsets of a group on a topic; `-1` where the group committed nothing. */
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
@@ -144,18 +145,33 @@ export interface KafkaClient {
 }
 
 interface ClientErrorShape {
+  name?: unknown;
   retriable?: unknown;
   type?: unknown;
+  cause?: unknown;
 }
 
-/** Wraps any error from the client library; `retriable` is the library's own verdict. */
+const shapeOf = (error: unknown): ClientErrorShape => (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
+
+/**
+ * Whether trying again later can help, judged as the client itself judges a
+ * crash: exhausted retries (e.g. a broker down) or a retriable root cause.
+ */
+function clientCanRetry(error: unknown): boolean {
+  let root = shapeOf(error);
+  if (root.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  while (root.cause !== undefined && root.cause !== null) root = shapeOf(root.cause);
+  return root.retriable === undefined ? true : root.retriable === true;
+}
+
+/** Wraps any error from the client library as KAFKA_UNAVAILABLE with the client's retry verdict. */
 export function toKafkaError(action: string, error: unknown): ReadinessError {
   if (error instanceof ReadinessError) return error;
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
+  const shape = shapeOf(error);
   const type = typeof shape.type === 'string' ? ` (${shape.type})` : '';
   return new ReadinessError(ERROR_CODES.KAFKA_UNAVAILABLE, `kafka: ${action} failed: ${errorMessage(error)}${type}`, {
     cause: error,
-    canRetry: shape.retriable === undefined ? true : shape.retriable === true,
+    canRetry: clientCanRetry(error),
   });
 }
 
@@ -167,15 +183,18 @@ async function wrap<T>(action: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Client logs go through pino; the client's INFO chatter (joins, starts) becomes debug. */
+/**
+ * Client logs go through pino. The client logs every retried connection
+ * attempt as an error; the service reports the outcome itself, so client
+ * errors and warnings become warnings and its INFO chatter becomes debug.
+ */
 function logCreator(logger: Logger) {
   const log = logger.child({ component: 'kafka' });
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, timestamp: _t, logger: _l, ...extra } = entry;
+      const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = entry;
       const fields = { ns: namespace, ...extra };
-      if (level === KafkaLogLevel.ERROR) log.error(fields, message);
-      else if (level === KafkaLogLevel.WARN) log.warn(fields, message);
+      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) log.warn(fields, message);
       else log.debug(fields, message);
     };
 }
@@ -329,6 +348,10 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaCli
         if (topics.length === 0) return;
         await (await getAdmin()).deleteTopics({ topics: [...topics] });
       });
+    },
+
+    listTopics() {
+      return wrap('list topics', async () => (await getAdmin()).listTopics());
     },
 
     topicOffsets(topic) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { errorMessage } from '../schemas/errors.js';
+import { ERROR_CODES, ReadinessError, errorMessage } from '../schemas/errors.js';
 import { whileHeartbeating, type ConsumedRecord, type GroupConsumerOptions, type KafkaClient } from './kafka-client.js';
 
 /**
@@ -30,6 +30,10 @@ export async function readTopicToEnd(
   options: ReadToEndOptions,
 ): Promise<ReadToEndResult> {
   const log = options.logger.child({ component: 'kafka-reader', topic });
+  // Checked first: the client would otherwise retry an unknown topic for many seconds.
+  if (!(await kafka.listTopics()).includes(topic)) {
+    throw new ReadinessError(ERROR_CODES.INPUT_NOT_FOUND, `topic ${topic} does not exist on ${kafka.config.brokers.join(',')}`);
+  }
   const ranges = await kafka.topicOffsets(topic);
   const ends = new Map<number, bigint>();
   for (const r of ranges) if (BigInt(r.high) > BigInt(r.low)) ends.set(r.partition, BigInt(r.high));

@@ -15,7 +15,7 @@ import type {
   OutgoingMessage,
   TopicPartitionOffset,
 } from './kafka-client.js';
-import { retryWithBackoff } from './retry.js';
+import { canRetry, retryWithBackoff } from './retry.js';
 
 /**
  * Kafka → validated events → store, at least once and never inflated.
@@ -186,13 +186,15 @@ class EventPipeline {
   private async start(): Promise<void> {
     const { kafka } = this.options;
     try {
-      // The DLQ must exist before the first rejection; a broker that forbids
-      // creating topics (ACLs) is fine as long as the topic is already there.
-      await kafka.ensureTopics([...this.consumerOptions.topics, kafka.config.dlqTopic].map((topic) => ({ topic })));
-    } catch (error) {
-      this.log.warn({ err: errorMessage(error) }, 'could not ensure topics exist; continuing');
-    }
-    try {
+      // The DLQ must exist before the first rejection. A broker that forbids
+      // creating topics (ACLs) is fine as long as the topics are already there;
+      // an unreachable one fails the start right here.
+      try {
+        await kafka.ensureTopics([...this.consumerOptions.topics, kafka.config.dlqTopic].map((topic) => ({ topic })));
+      } catch (error) {
+        if (canRetry(error)) throw error;
+        this.log.warn({ err: errorMessage(error) }, 'could not ensure topics exist; continuing');
+      }
       await this.consumer.start((batch, controls) => this.onBatch(batch, controls));
     } catch (error) {
       this.stats.state = 'failed';
@@ -315,6 +317,10 @@ class EventPipeline {
     this.stats.rejected += rejected;
     this.stats.dropped += dropped;
     metrics?.onRecords?.({ accepted, rejected, dropped });
+    this.log.debug(
+      { topic: batch.topic, partition: batch.partition, records: batch.records.length, lastOffset: last.offset, accepted, rejected },
+      'batch received',
+    );
   }
 
   private isDue(p: Pending): boolean {
