@@ -6,6 +6,19 @@ export default tseslint.config(
   { ignores: ['node_modules', 'data', '.cache', 'coverage', 'server/public/vendor'] },
   js.configs.recommended,
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  // The dashboard is plain browser JS (ES modules, no build step).
+  {
+    files: ['server/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window', 'document', 'location', 'history', 'localStorage', 'fetch', 'AbortController', 'TextDecoder',
+          'URLSearchParams', 'FormData', 'CSS', 'setTimeout', 'clearTimeout', 'console',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

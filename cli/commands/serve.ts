@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import type { Command } from 'commander';
+import { startService } from '../../server/index.js';
+import { action, positiveInt, type RunEnv } from '../program.js';
+import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Resolves on the first SIGTERM or SIGINT; registered before start so a signal during start-up is not lost. */
+function shutdownSignal(): { signal: Promise<NodeJS.Signals>; dispose: () => void } {
+  let dispose = () => undefined as void;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    const on = (s: NodeJS.Signals) => resolve(s);
+    process.once('SIGTERM', on);
+    process.once('SIGINT', on);
+    dispose = () => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+    };
+  });
+  return { signal, dispose };
+}
+
+interface ServeOptions {
+  products?: string;
+  port?: number;
+  host?: string;
+}
+
+export function registerServe(program: Command, run: RunEnv): void {
+  program
+    .command('serve')
+    .description(
+      'run the service until SIGTERM/SIGINT: HTTP API and CSM dashboard, scoring schedule, and Kafka ingestion when KAFKA_BROKERS is set; ' +
+        'an empty embedded store is first loaded with the example data set',
+    )
+    .option('--products <path>', PRODUCTS_HELP)
+    .option('--port <n>', 'HTTP port (default: PORT, else 8080)', positiveInt('--port'))
+    .option('--host <address>', 'interface to listen on (default: HOST, else 127.0.0.1)')
+    .action(
+      action(program, run, async (ctx, opts: ServeOptions) => {
+        const { signal, dispose } = shutdownSignal();
+        try {
+          const products = await loadProducts(ctx, opts.products);
+          const store = await ctx.store();
+          const config = {
+            ...ctx.config,
+            server: { ...ctx.config.server, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
+          };
+          const service = await startService({ config, store, products, scoringCron: config.scoring.cron, logger: ctx.logger, version });
+          ctx.logger.info({ url: service.http.url, store: store.kind, kafka: Boolean(config.kafka) }, 'serving');
+          run.stdout(`usage-readiness ${version} is serving on ${service.http.url}`);
+          run.stdout(`Dashboard: ${service.dashboardUrl}`);
+          if (service.generatedToken) {
+            run.stdout('API_TOKENS is not set: the token in that URL was generated for this run (read+write); API clients send it as "Authorization: Bearer <token>".');
+          }
+          const received = await signal;
+          ctx.logger.info({ signal: received }, 'shutting down: ingestion flushed and committed, schedule stopped, HTTP drained');
+          await service.stop();
+          ctx.logger.info('stopped');
+        } finally {
+          dispose();
+        }
+      }),
+    );
+}

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { assessmentSchema } from '../schemas/assessment.js';
+import { daySchema } from '../schemas/day.js';
+import { FLAG_CODES, SEVERITIES, TRANSITION_KINDS } from '../schemas/flags.js';
+import { DIMENSIONS, PROFILES } from '../schemas/products.js';
+
+/**
+ * Request and response schemas of the HTTP API. Requests are validated by
+ * these schemas and /openapi.json is generated from them. Response schemas
+ * list the fields clients rely on and type-check the handlers; responses are
+ * serialized as plain JSON, so fields a report gains later are not dropped.
+ */
+
+export const BANDS = ['ready', 'close', 'not_ready', 'incomplete'] as const;
+
+const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const readinessQuerySchema = z
+  .object({
+    product_type: z.enum(PROFILES).optional().meta({ description: 'Usage profile of the product: daily, weekly or periodic' }),
+    band: z.enum(BANDS).optional(),
+    flag: z.enum(FLAG_CODES).optional().meta({ description: 'Only account-products with this flag open' }),
+    ready: boolParam.optional().meta({ description: 'true: only ready to graduate; false: only not ready' }),
+    account: z.string().min(1).max(256).optional(),
+    product: z.string().min(1).max(256).optional(),
+    as_of: daySchema.optional().meta({ description: 'Reports of this day; default: each account-product’s latest' }),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const accountParamsSchema = z.object({
+  account: z.string().min(1).max(256),
+  product: z.string().min(1).max(256),
+});
+
+export const accountQuerySchema = z
+  .object({
+    as_of: daySchema.optional().meta({ description: 'Report of this day; default: the latest' }),
+    from: daySchema.optional().meta({ description: 'History start; default: 89 days before `to`' }),
+    to: daySchema.optional().meta({ description: 'History end; default: the report’s day' }),
+  })
+  .strict()
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+const fields = assessmentSchema.shape;
+/** The assessment body: the CLI's assessment record without the ids the path already names. */
+export const assessmentBodySchema = z
+  .object({
+    dimension: fields.dimension,
+    score: fields.score,
+    evidence: fields.evidence,
+    assessed_by: fields.assessed_by,
+    assessed_at: fields.assessed_at.optional().meta({ description: 'Default: now' }),
+    reason: fields.reason.meta({ description: 'Required when dimension is usage (a telemetry override)' }),
+  })
+  .strict();
+
+export const flagsQuerySchema = z
+  .object({
+    state: z.enum(['open', 'resolved']).optional(),
+    account: z.string().min(1).max(256).optional(),
+    product: z.string().min(1).max(256).optional(),
+    code: z.enum(FLAG_CODES).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+
+export const streamQuerySchema = z
+  .object({
+    code: csvOf(FLAG_CODES).optional().meta({ description: 'Comma-separated flag codes to receive; default all' }),
+    severity: csvOf(SEVERITIES).optional().meta({ description: 'Comma-separated severities (red, warning); default all' }),
+  })
+  .strict();
+
+export const summaryQuerySchema = z.object({ as_of: daySchema.optional() }).strict();
+
+// ---------- responses ----------
+
+const ratios = z.object({ daily: z.number(), weekly: z.number(), monthly: z.number() });
+
+export const reportFlagSchema = z.object({
+  id: z.string(),
+  code: z.enum(FLAG_CODES),
+  severity: z.enum(SEVERITIES),
+  message: z.string(),
+  value: z.number(),
+  subjects: z.array(z.string()),
+  opened_on: z.string(),
+});
+
+const dimensionScore = z.object({
+  score: z.number().nullable(),
+  weight: z.number(),
+  source: z.string().nullable(),
+});
+
+export const reportSchema = z
+  .object({
+    account_id: z.string(),
+    account_name: z.string().nullable(),
+    product: z.string(),
+    product_type: z.enum(PROFILES),
+    as_of: z.string(),
+    licensed_seats: z.number(),
+    active_users: z.object({ daily_avg: z.number(), weekly: z.number(), monthly: z.number() }),
+    ratios,
+    trend: z.object({ weekly_active: z.array(z.number()), slope: z.number(), relative_slope: z.number() }),
+    core_features: z.object({ activated: z.number(), regular: z.number(), total: z.number() }),
+    usage: z.object({
+      complete: z.boolean(),
+      score: z.number(),
+      criteria: z.array(z.object({ name: z.string(), value: z.number().nullable(), threshold: z.number().nullable(), met: z.boolean() })),
+    }),
+    flags: z.array(reportFlagSchema),
+    graduation: z.object({
+      score: z.number().nullable(),
+      band: z.enum(BANDS),
+      ready: z.boolean(),
+      dimensions: z.record(z.enum(DIMENSIONS), dimensionScore),
+      missing: z.array(z.enum(DIMENSIONS)),
+    }),
+  })
+  .meta({ id: 'ReadinessReport', description: 'Readiness of one account-product on one day' });
+
+export const readinessListSchema = z.object({
+  as_of: z.string().nullable().meta({ description: 'Latest scored day among the items (null when nothing is scored)' }),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(reportSchema),
+});
+
+export const transitionSchema = z
+  .object({
+    transition_id: z.string(),
+    flag_id: z.string(),
+    account_id: z.string(),
+    product: z.string(),
+    code: z.enum(FLAG_CODES),
+    kind: z.enum(TRANSITION_KINDS),
+    severity: z.enum(SEVERITIES),
+    message: z.string(),
+    value: z.number(),
+    subjects: z.array(z.string()),
+    sequence: z.number().int(),
+    as_of: z.string(),
+    occurred_at: z.string(),
+  })
+  .meta({ id: 'FlagTransition', description: 'One flag transition; the same JSON is sent to Kafka, webhooks and SSE' });
+
+const historyPointSchema = z.object({
+  as_of: z.string(),
+  band: z.enum(BANDS),
+  ready: z.boolean(),
+  graduation_score: z.number().nullable(),
+  usage_score: z.number(),
+  ratios,
+  weekly_active: z.number(),
+  flags: z.array(z.string()),
+});
+
+const changeSchema = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() });
+
+export const accountReadinessSchema = z.object({
+  report: reportSchema,
+  history: z.array(historyPointSchema),
+  explanation: z.object({
+    from: z.string().nullable(),
+    to: z.string(),
+    cause: z.string(),
+    inputs: z.array(changeSchema),
+    results: z.array(changeSchema),
+    flags_opened: z.array(z.string()),
+    flags_resolved: z.array(z.string()),
+    summary: z.string(),
+  }),
+  transitions: z.array(transitionSchema),
+});
+
+export const assessmentResultSchema = z.object({
+  assessment: z.object({ account_id: z.string(), product: z.string(), dimension: z.enum(DIMENSIONS), score: z.number() }),
+  previous: z.object({ score: z.number().nullable(), band: z.enum(BANDS) }).nullable(),
+  report: reportSchema.nullable(),
+  transitions: z.array(transitionSchema),
+});
+
+export const flagStateSchema = z.object({
+  flag_id: z.string(),
+  account_id: z.string(),
+  product: z.string(),
+  code: z.enum(FLAG_CODES),
+  state: z.enum(['open', 'resolved']),
+  severity: z.enum(SEVERITIES),
+  message: z.string(),
+  value: z.number(),
+  opened_on: z.string(),
+  last_changed_on: z.string(),
+});
+
+export const flagListSchema = z.object({ total: z.number().int(), items: z.array(flagStateSchema) });
+
+export const summarySchema = z.object({
+  as_of: z.string().nullable(),
+  items: z.array(
+    z.object({
+      product_type: z.enum(PROFILES),
+      accounts: z.number().int(),
+      bands: z.record(z.enum(BANDS), z.number()),
+      median_ratios: z.object({ daily: z.number().nullable(), weekly: z.number().nullable(), monthly: z.number().nullable() }),
+      flag_share: z.record(z.string(), z.number()),
+    }),
+  ),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+});

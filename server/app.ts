@@ -1,0 +1,119 @@
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { ApiToken, ServerConfig } from '../schemas/config.js';
+import { flagTransitionJsonSchema } from '../schemas/flags.js';
+import type { ScoringContext } from '../scoring/index.js';
+import { createAuthenticator } from './auth.js';
+import type { FlagHub } from './flag-hub.js';
+import { installErrorHandlers } from './http-errors.js';
+import type { ServiceMetrics } from './metrics.js';
+import { registerAssessmentRoutes } from './routes/assessments.js';
+import type { Api, ReadinessCheck, RouteContext } from './routes/context.js';
+import { registerFlagRoutes } from './routes/flags.js';
+import { registerOpsRoutes } from './routes/ops.js';
+import { registerProductTypeRoutes } from './routes/product-types.js';
+import { registerReadinessRoutes } from './routes/readiness.js';
+import { createSseStreams } from './sse.js';
+
+export interface AppDeps {
+  config: ServerConfig;
+  /** Accepted tokens (configured, or the one generated at start). */
+  tokens: readonly ApiToken[];
+  /** Store, products and the flag sink that assessment re-scoring publishes to. */
+  scoring: ScoringContext;
+  hub: FlagHub;
+  metrics: ServiceMetrics;
+  /** Readiness probes by name; the store's is added when missing. */
+  checks?: Record<string, ReadinessCheck>;
+  logger: Logger;
+  version: string;
+}
+
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+
+/** Builds the HTTP application (routes, auth, errors, OpenAPI, dashboard) without listening. */
+export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams: () => void }> {
+  const { config, metrics, logger } = deps;
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Requests are logged at debug level by the onResponse hook below, without headers (tokens).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Plain JSON: response schemas document and type-check; they do not strip fields at run time.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandlers(app, (error) => logger.error({ err: error }, 'request failed'));
+
+  const sse = createSseStreams({ hub: deps.hub, heartbeatMs: config.sseHeartbeatMs, onCountChange: (d) => metrics.sseClients(d) });
+  const ctx: RouteContext = {
+    config,
+    auth: createAuthenticator(deps.tokens),
+    scoring: deps.scoring,
+    hub: deps.hub,
+    sse,
+    metrics,
+    checks: {
+      store: async () => {
+        if (!(await deps.scoring.store.ping())) throw new Error('the store does not answer');
+      },
+      ...deps.checks,
+    },
+    logger,
+  };
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  // Open SSE streams would keep `close()` waiting forever.
+  app.addHook('preClose', async () => sse.closeAll());
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'usage-readiness API',
+        version: deps.version,
+        description:
+          'Onboarding-graduation readiness. Every /v1 route needs `Authorization: Bearer <token>` (read scope; POST routes need write). Errors are `{"error": {"code", "message", "details"?}}`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+        schemas: { FlagTransitionMessage: flagTransitionJsonSchema() },
+      },
+      tags: [
+        { name: 'readiness', description: 'Readiness reports and rollups' },
+        { name: 'assessments', description: 'CSM input to the scorecard' },
+        { name: 'flags', description: 'Red flags and their transitions' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  registerReadinessRoutes(app, ctx);
+  registerAssessmentRoutes(app, ctx);
+  registerFlagRoutes(app, ctx);
+  registerProductTypeRoutes(app, ctx);
+  registerOpsRoutes(app, ctx);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // The dashboard: static files and the vendored chart library, no CDN.
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: '5m' });
+  await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, maxAge: '1d' });
+
+  return { app, closeStreams: () => sse.closeAll() };
+}

@@ -1,0 +1,21 @@
+/** Public surface of the service: HTTP API, dashboard, flag fan-out (SSE, webhooks) and metrics. */
+export { startService } from './service.js';
+export type { ServiceOptions, RunningService } from './service.js';
+export { buildApp } from './app.js';
+export type { AppDeps } from './app.js';
+export { startHttpServer } from './http-server.js';
+export type { HttpServer } from './http-server.js';
+export { createAuthenticator, generateToken } from './auth.js';
+export type { Authenticator } from './auth.js';
+export { createFlagHub, matchesFilter } from './flag-hub.js';
+export type { FlagHub, TransitionFilter, TransitionListener } from './flag-hub.js';
+export { createWebhookDispatcher, describeUrl } from './webhooks.js';
+export type { WebhookDispatcher, WebhookDispatcherOptions, DeliveryOutcome } from './webhooks.js';
+export { signBody, verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './signature.js';
+export { createMetrics } from './metrics.js';
+export type { ServiceMetrics, IngestHooks, OpenFlagCount, PartitionLag } from './metrics.js';
+export { loadExampleData, storeHoldsEvents } from './demo-data.js';
+export type { ExampleLoad } from './demo-data.js';
+export { errorBody, errorBodySchema } from './http-errors.js';
+export type { ErrorBody, FieldIssue } from './http-errors.js';
+export type { Api, ReadinessCheck, RouteContext } from './routes/context.js';

@@ -1,0 +1,46 @@
+import { listFlags } from '../../scoring/index.js';
+import { errorBodySchema } from '../http-errors.js';
+import { flagListSchema, flagsQuerySchema, streamQuerySchema } from '../api-schemas.js';
+import { BEARER, type Api, type RouteContext } from './context.js';
+
+/** Flags by state, and the live stream of transitions. */
+export function registerFlagRoutes(app: Api, ctx: RouteContext): void {
+  app.get(
+    '/v1/flags',
+    {
+      onRequest: async (request) => ctx.auth.require(request, 'read'),
+      schema: {
+        summary: 'Flags by state (current state of each flag id), most recently changed first',
+        tags: ['flags'],
+        security: BEARER,
+        querystring: flagsQuerySchema,
+        response: { 200: flagListSchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const flags = await listFlags(ctx.scoring.store, { state: q.state, accountId: q.account, product: q.product, code: q.code });
+      return { total: flags.length, items: flags.slice(q.offset, q.offset + q.limit) };
+    },
+  );
+
+  app.get(
+    '/v1/flags/stream',
+    {
+      onRequest: async (request) => ctx.auth.require(request, 'read'),
+      schema: {
+        summary: 'Server-Sent Events: one `flag_transition` event per flag transition, as it happens',
+        description:
+          'Each event has `event: flag_transition`, `id: <transition_id>` and `data: <FlagTransition JSON>`; a comment line is sent as a heartbeat. Live only: reconnecting clients read current state from /v1/flags.',
+        tags: ['flags'],
+        security: BEARER,
+        querystring: streamQuerySchema,
+        produces: ['text/event-stream'],
+        response: { 401: errorBodySchema, 403: errorBodySchema },
+      },
+    },
+    (request, reply) => {
+      ctx.sse.open(request, reply, { codes: request.query.code, severities: request.query.severity });
+    },
+  );
+}

@@ -1,0 +1,59 @@
+import { accountReport, latestReports } from '../../scoring/index.js';
+import { NotFoundError } from '../../schemas/errors.js';
+import { errorBodySchema } from '../http-errors.js';
+import { accountParamsSchema, accountQuerySchema, accountReadinessSchema, readinessListSchema, readinessQuerySchema } from '../api-schemas.js';
+import { BEARER, type Api, type RouteContext } from './context.js';
+
+/** Readiness reads: the portfolio list and one account-product's report, history and explanation. */
+export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
+  app.get(
+    '/v1/readiness',
+    {
+      onRequest: async (request) => ctx.auth.require(request, 'read'),
+      schema: {
+        summary: 'Readiness of every account-product, most at risk first',
+        description:
+          'Latest report per account-product (or the reports of `as_of`), filtered, sorted by risk (open red flags, then band, then score) and paginated with `limit`/`offset`.',
+        tags: ['readiness'],
+        security: BEARER,
+        querystring: readinessQuerySchema,
+        response: { 200: readinessListSchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const reports = await latestReports(ctx.scoring.store, {
+        asOf: q.as_of,
+        accountId: q.account,
+        product: q.product,
+        productType: q.product_type,
+        band: q.band,
+        flag: q.flag,
+        ready: q.ready,
+      });
+      const asOf = reports.reduce<string | null>((max, r) => (max === null || r.as_of > max ? r.as_of : max), null);
+      return { as_of: asOf, total: reports.length, limit: q.limit, offset: q.offset, items: reports.slice(q.offset, q.offset + q.limit) };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:account/products/:product/readiness',
+    {
+      onRequest: async (request) => ctx.auth.require(request, 'read'),
+      schema: {
+        summary: 'One account-product: report, snapshot history and what changed last',
+        tags: ['readiness'],
+        security: BEARER,
+        params: accountParamsSchema,
+        querystring: accountQuerySchema,
+        response: { 200: accountReadinessSchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const { account, product } = request.params;
+      const view = await accountReport(ctx.scoring.store, { accountId: account, product, asOf: request.query.as_of, from: request.query.from, to: request.query.to });
+      if (!view) throw new NotFoundError(`account ${account}, product ${product} has no readiness report${request.query.as_of ? ` for ${request.query.as_of}` : ''}`);
+      return view;
+    },
+  );
+}

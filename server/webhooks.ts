@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import type { WebhookConfig, WebhookSubscription } from '../schemas/config.js';
+import { errorMessage } from '../schemas/errors.js';
+import type { FlagTransition } from '../schemas/flags.js';
+import { matchesFilter } from './flag-hub.js';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature.js';
+
+/**
+ * Webhook delivery of flag transitions. Each configured subscription gets its
+ * own queue, delivered in order (an `opened` never arrives after its
+ * `resolved`), one request at a time. A message is retried with exponential
+ * backoff until the receiver answers 2xx, so receivers must de-duplicate on
+ * `Idempotency-Key` (the transition id): delivery is at least once.
+ * Non-retryable answers (4xx other than 408/429) and exhausted attempts are
+ * logged with the transition id and dropped.
+ */
+
+export type DeliveryOutcome = 'delivered' | 'retried' | 'failed';
+
+export interface WebhookDispatcherOptions {
+  config: WebhookConfig;
+  logger: Logger;
+  /** Called per attempt outcome (metrics). */
+  onAttempt?: (outcome: DeliveryOutcome, subscription: string) => void;
+  userAgent?: string;
+}
+
+export interface WebhookDispatcher {
+  /** Queues every transition for each subscription whose filter matches. */
+  publish(transitions: readonly FlagTransition[]): Promise<void>;
+  /** Messages queued or in flight. */
+  readonly pending: number;
+  /**
+   * Stops accepting work, waits up to `graceMs` for the queues to drain, then
+   * abandons what is left (logged by transition id). Resolves to the number of
+   * abandoned messages.
+   */
+  stop(graceMs: number): Promise<number>;
+}
+
+interface Queued {
+  id: string;
+  /** Serialized once, so every retry sends (and signs) the same bytes. */
+  body: string;
+  kind: string;
+}
+
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Redacts credentials and query strings from a URL before it is logged or used as a metric label. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
+  const { config, logger } = options;
+  const stopController = new AbortController();
+  let accepting = true;
+  const idle = new Set<() => void>();
+
+  const lanes = config.subscriptions.map((subscription) => ({
+    subscription,
+    label: describeUrl(subscription.url),
+    queue: [] as Queued[],
+    running: false,
+  }));
+  type Lane = (typeof lanes)[number];
+
+  const pendingCount = () => lanes.reduce((n, lane) => n + lane.queue.length, 0);
+  const notifyIfIdle = () => {
+    if (pendingCount() === 0) for (const resolve of idle) resolve();
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopController.signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        stopController.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopController.signal.addEventListener('abort', done, { once: true });
+    });
+
+  const backoff = (attempt: number) => {
+    const base = Math.min(config.retryMaxMs, config.retryInitialMs * 2 ** (attempt - 1));
+    // Jitter (50–100 %) so many receivers failing together do not retry in lockstep.
+    return Math.round(base * (0.5 + Math.random() * 0.5));
+  };
+
+  async function attempt(subscription: WebhookSubscription, message: Queued, attemptNo: number): Promise<void> {
+    const timestamp = Math.floor(Date.now() / 1000).toString();
+    let response: Response;
+    try {
+      response = await fetch(subscription.url, {
+        method: 'POST',
+        body: message.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), stopController.signal]),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': options.userAgent ?? 'usage-readiness-webhooks',
+          [SIGNATURE_HEADER]: signBody(subscription.secret, message.body),
+          [TIMESTAMP_HEADER]: timestamp,
+          [IDEMPOTENCY_HEADER]: message.id,
+          'x-readiness-transition': message.kind,
+          'x-readiness-attempt': String(attemptNo),
+        },
+      });
+    } catch (error) {
+      throw new RetryableFailure(`request failed: ${errorMessage(error)}`);
+    }
+    // Drain the body so the connection can be reused.
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) return;
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new RetryableFailure(`receiver answered ${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    }
+    throw new Error(`receiver answered ${response.status}; not retried`);
+  }
+
+  async function deliver(lane: Lane, message: Queued): Promise<void> {
+    for (let attemptNo = 1; ; attemptNo++) {
+      if (stopController.signal.aborted) return;
+      try {
+        await attempt(lane.subscription, message, attemptNo);
+        options.onAttempt?.('delivered', lane.label);
+        logger.debug({ webhook: lane.label, transition: message.id, attempt: attemptNo }, 'webhook delivered');
+        return;
+      } catch (error) {
+        if (stopController.signal.aborted) return;
+        const retryable = error instanceof RetryableFailure;
+        if (!retryable || attemptNo >= config.maxAttempts) {
+          options.onAttempt?.('failed', lane.label);
+          logger.error({ webhook: lane.label, transition: message.id, attempts: attemptNo, err: errorMessage(error) }, 'webhook delivery given up');
+          return;
+        }
+        const delayMs = Math.min(config.retryMaxMs, Math.max(backoff(attemptNo), error.retryAfterMs ?? 0));
+        options.onAttempt?.('retried', lane.label);
+        logger.warn({ webhook: lane.label, transition: message.id, attempt: attemptNo, delayMs, err: error.message }, 'webhook delivery failed; retrying');
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  async function pump(lane: Lane): Promise<void> {
+    if (lane.running) return;
+    lane.running = true;
+    try {
+      while (lane.queue.length > 0 && !stopController.signal.aborted) {
+        await deliver(lane, lane.queue[0]!);
+        // Removed only after the attempt loop ended, so `pending` counts in-flight messages.
+        if (!stopController.signal.aborted) lane.queue.shift();
+      }
+    } finally {
+      lane.running = false;
+      notifyIfIdle();
+    }
+  }
+
+  return {
+    async publish(transitions) {
+      if (!accepting) return;
+      for (const lane of lanes) {
+        let added = false;
+        for (const t of transitions) {
+          if (!matchesFilter(t, lane.subscription)) continue;
+          lane.queue.push({ id: t.transition_id, body: JSON.stringify(t), kind: t.kind });
+          added = true;
+        }
+        if (added) void pump(lane);
+      }
+    },
+    get pending() {
+      return pendingCount();
+    },
+    async stop(graceMs) {
+      accepting = false;
+      if (pendingCount() > 0 && graceMs > 0) {
+        let resolveIdle: () => void = () => undefined;
+        const drained = new Promise<void>((resolve) => {
+          resolveIdle = resolve;
+          idle.add(resolve);
+        });
+        const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+        await Promise.race([drained, timer]);
+        idle.delete(resolveIdle);
+      }
+      stopController.abort();
+      const abandoned = lanes.flatMap((lane) => lane.queue.map((m) => ({ webhook: lane.label, transition: m.id })));
+      for (const lane of lanes) lane.queue.length = 0;
+      if (abandoned.length > 0) logger.warn({ abandoned }, 'webhook messages not delivered before shutdown');
+      return abandoned.length;
+    },
+  };
+}
