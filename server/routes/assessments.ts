@@ -25,7 +25,7 @@ export function registerAssessmentRoutes(app: Api, ctx: RouteContext): void {
     async (request, reply) => {
       const { account, product } = request.params;
       // The full record is checked by the domain schema, so rules that span fields (a usage override needs a reason) live in one place.
-      const parsed = assessmentSchema.safeParse({ ...request.body, account_id: account, product, assessed_at: request.body.assessed_at ?? new Date().toISOString() });
+      const parsed = assessmentSchema.safeParse({ ...request.body, account_id: account, product, assessed_at: request.body.assessed_at ?? (ctx.scoring.now?.() ?? new Date()).toISOString() });
       if (!parsed.success) {
         const details = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'body', message: i.message }));
         throw new InputError(`invalid assessment: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, { details });
