@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { startService } from '../../server/index.js';
-import { action, positiveInt, type RunEnv } from '../program.js';
+import { action, type RunEnv } from '../program.js';
 import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -21,6 +21,13 @@ function shutdownSignal(): { signal: Promise<NodeJS.Signals>; dispose: () => voi
   return { signal, dispose };
 }
 
+/** Commander reports this error with the option's name and the bad value. */
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
 interface ServeOptions {
   products?: string;
   port?: number;
@@ -35,7 +42,7 @@ export function registerServe(program: Command, run: RunEnv): void {
         'an empty embedded store is first loaded with the example data set',
     )
     .option('--products <path>', PRODUCTS_HELP)
-    .option('--port <n>', 'HTTP port (default: PORT, else 8080)', positiveInt('--port'))
+    .option('--port <n>', 'HTTP port, 0 for any free one (default: PORT, else 8080)', portNumber)
     .option('--host <address>', 'interface to listen on (default: HOST, else 127.0.0.1)')
     .action(
       action(program, run, async (ctx, opts: ServeOptions) => {
