@@ -213,6 +213,7 @@ export const summarySchema = z.object({
     z.object({
       product_type: z.enum(PROFILES),
       accounts: z.number().int(),
+      ready: z.number().int().meta({ description: 'Account-products ready to graduate' }),
       bands: z.record(z.enum(BANDS), z.number()),
       median_ratios: z.object({ daily: z.number().nullable(), weekly: z.number().nullable(), monthly: z.number().nullable() }),
       flag_share: z.record(z.string(), z.number()),

@@ -341,7 +341,6 @@ function timelineCard(transitions) {
 
 function assessmentForm(r, onDone) {
   const error = (name) => h('div', { class: 'field-error', 'data-error-for': name });
-  const today = new Date().toISOString();
   const form = h(
     'form',
     { class: 'stack', 'data-testid': 'assessment-form' },
@@ -370,7 +369,6 @@ function assessmentForm(r, onDone) {
       score: data.get('score') === '' ? undefined : Number(data.get('score')),
       evidence: String(data.get('evidence') || ''),
       assessed_by: String(data.get('assessed_by') || ''),
-      assessed_at: today,
     };
     if (data.get('reason')) body.reason = String(data.get('reason'));
     localStorage.setItem('usage-readiness.assessor', body.assessed_by);
@@ -466,7 +464,7 @@ async function renderProductTypes() {
   const table = h(
     'table',
     { class: 'rollup', 'data-testid': 'rollup' },
-    h('thead', {}, h('tr', {}, ['Product type', 'Accounts', 'Bands', ...BANDS.map((b) => BAND_LABEL[b]), 'Median daily', 'Median weekly', 'Median monthly'].map((t) => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ['Product type', 'Accounts', 'Bands', ...BANDS.map((b) => BAND_LABEL[b]), 'Ready to graduate', 'Median daily', 'Median weekly', 'Median monthly'].map((t) => h('th', {}, t)))),
     h(
       'tbody',
       {},
@@ -478,6 +476,7 @@ async function renderProductTypes() {
           h('td', { class: 'num' }, t.accounts),
           h('td', {}, bandBar(t.bands, t.accounts)),
           BANDS.map((b) => h('td', { class: 'num' }, (t.bands && t.bands[b]) || 0)),
+          h('td', { class: 'num' }, t.ready ?? '—'),
           ['daily', 'weekly', 'monthly'].map((k) => h('td', { class: 'num' }, pct(t.median_ratios && t.median_ratios[k]))),
         ),
       ),
