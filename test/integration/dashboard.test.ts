@@ -54,10 +54,7 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     // Filter by band: every row shows that band.
     await page.selectOption('select[data-filter="band"]', 'close');
     await expect.poll(() => page.url()).toContain('band=close');
-    await page.waitForFunction(() => {
-      const r = [...document.querySelectorAll('table.portfolio tr.row')];
-      return r.length > 0 && r.every((row) => row.classList.contains('band-close'));
-    });
+    await expect.poll(() => page.locator('table.portfolio tr.row:not(.band-close)').count()).toBe(0);
     const closeCount = await rows().count();
     expect(closeCount).toBeGreaterThan(0);
     expect(closeCount).toBeLessThan(25);
@@ -67,7 +64,7 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     await page.selectOption('select[data-filter="flag"]', 'onboarding_overdue');
     const target = page.locator('tr.row[data-account="kramerica"][data-product="projects"]');
     await target.waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('table.portfolio tr.row').length < 10);
+    await expect.poll(() => rows().count()).toBeLessThan(10);
 
     // Account view: incomplete scorecard, stakeholder missing.
     await target.click();
