@@ -130,7 +130,7 @@ export interface KafkaClient {
   /** One JSON message keyed by `key` (e.g. an account id, so one key's messages stay in order). */
   publishJson(topic: string, key: string, value: unknown, headers?: Record<string, string>): Promise<void>;
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
-  /** Creates the topics that do not exist yet; returns the names it created. */
+  /** Creates the topics that do not exist yet (partitions default to the broker's); returns the names it created. */
   ensureTopics(topics: readonly { topic: string; partitions?: number }[]): Promise<string[]>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
@@ -340,7 +340,8 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaCli
         if (missing.length === 0) return [];
         await a.createTopics({
           waitForLeaders: true,
-          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })),
+          // No partition count: the broker's default (num.partitions).
+          topics: missing.map((t) => (t.partitions === undefined ? { topic: t.topic } : { topic: t.topic, numPartitions: t.partitions })),
         });
         return missing.map((t) => t.topic);
       });
