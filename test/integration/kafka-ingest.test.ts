@@ -7,6 +7,7 @@ import {
   type ConsumedRecord,
   type EventConsumerHandle,
   type GroupConsumerOptions,
+  type KafkaClient,
 } from '../../ingest/index.js';
 import type { IngestConfig } from '../../schemas/config.js';
 import { StoreError } from '../../schemas/errors.js';
@@ -45,9 +46,9 @@ afterEach(async () => {
   for (const c of running.splice(0)) await c.stop();
 });
 
-function consume(t: TestKafka, store: Store, consumer: Partial<GroupConsumerOptions> = {}): EventConsumerHandle {
+function consume(t: TestKafka, store: Store, consumer: Partial<GroupConsumerOptions> = {}, kafka: KafkaClient = t.kafka): EventConsumerHandle {
   const handle = startEventConsumer({
-    kafka: t.kafka,
+    kafka,
     store,
     config: INGEST,
     parse: PARSE,
@@ -228,5 +229,40 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
     expect(consumer.status().state).toBe('stopped');
     expect(await eventCount(store)).toBe(messages.filter((m) => m.event).length);
     expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(BigInt(messages.length));
+  });
+
+  it('commits nothing until the dead-letter copies are produced, and dead-letters a message without a value', async () => {
+    const t = await createTestKafka(brokers!);
+    const store = await createTestStore();
+    let dlqDown = true;
+    let dlqAttempts = 0;
+    // The real client, with produce to the DLQ failing until the test lets it through.
+    const kafka: KafkaClient = {
+      ...t.kafka,
+      sendMessages: async (topic, messages) => {
+        if (topic === t.dlqTopic && dlqDown) {
+          dlqAttempts++;
+          throw new Error('injected: dead-letter topic unavailable');
+        }
+        await t.kafka.sendMessages(topic, messages);
+      },
+    };
+    const messages = generateMessages(200, { badEvery: 10, oversizedBytes: 10_000, seed: 13 });
+    await t.kafka.sendMessages(t.topic, [...messages.map((m) => ({ key: m.key, value: m.value })), { key: 'tombstone', value: null }]);
+    const consumer = consume(t, store, {}, kafka);
+    await consumer.ready;
+    await waitFor('a few failed dead-letter produces', () => dlqAttempts >= 3);
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+    expect(await eventCount(store)).toBe(0);
+
+    dlqDown = false;
+    await waitFor('everything committed', () => allCommitted(t));
+    expect(await eventCount(store)).toBe(messages.filter((m) => m.event).length);
+    const dlq = await readDlq(t);
+    expect(dlq).toHaveLength(messages.filter((m) => m.bad).length + 1);
+    const tombstone = dlq.find((r) => r.key?.toString() === 'tombstone')!;
+    expect(tombstone.value).toBeNull();
+    expect(headerText(tombstone, DLQ_HEADERS.reason)).toBe('invalid_json');
+    expect(headerText(tombstone, DLQ_HEADERS.message)).toBe('message has no value');
   });
 });

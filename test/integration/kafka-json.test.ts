@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DLQ_HEADERS,
   headerText,
+  parseJsonRecord,
   readTopicToEnd,
   startJsonConsumer,
   type ConsumedRecord,
@@ -28,6 +29,33 @@ type Account = z.output<typeof accountSchema>;
 const running: JsonConsumerHandle[] = [];
 afterEach(async () => {
   for (const c of running.splice(0)) await c.stop();
+});
+
+describe('parseJsonRecord: every rejection reason of the generic JSON consumer', () => {
+  const record = (value: Buffer | null): ConsumedRecord => ({
+    topic: 't',
+    partition: 0,
+    offset: '0',
+    key: null,
+    value,
+    headers: {},
+    timestamp: '0',
+  });
+  it('accepts a valid record and names the reason and the field otherwise', () => {
+    expect(parseJsonRecord(record(Buffer.from('{"account_id":"a","seats":2}')), accountSchema, 100)).toEqual({
+      kind: 'ok',
+      value: { account_id: 'a', seats: 2 },
+    });
+    expect(parseJsonRecord(record(null), accountSchema, 100)).toMatchObject({ kind: 'dead_letter', reason: 'invalid_json' });
+    expect(parseJsonRecord(record(Buffer.from('{"x":"' + 'y'.repeat(200) + '"}')), accountSchema, 100)).toMatchObject({
+      reason: 'oversized',
+    });
+    expect(parseJsonRecord(record(Buffer.from([0x22, 0xff, 0x22])), accountSchema, 100)).toMatchObject({ reason: 'invalid_utf8' });
+    expect(parseJsonRecord(record(Buffer.from('{"account_id":')), accountSchema, 100)).toMatchObject({ reason: 'invalid_json' });
+    const bad = parseJsonRecord(record(Buffer.from('{"account_id":"a","seats":-1}')), accountSchema, 100);
+    expect(bad).toMatchObject({ kind: 'dead_letter', reason: 'schema_violation' });
+    expect(bad.kind === 'dead_letter' && bad.message).toMatch(/^seats: /);
+  });
 });
 
 describe.skipIf(!brokers)('generic JSON topic consumer and JSON publishing', () => {
