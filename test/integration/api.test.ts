@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlagTransition } from '../../schemas/flags.js';
+import { flagTransitionJsonSchema, type FlagTransition } from '../../schemas/flags.js';
 import { compareByRisk, type ReadinessReport } from '../../scoring/index.js';
 import { startHttpServer, type HttpServer } from '../../server/index.js';
 import { loadConfig } from '../../schemas/config.js';
@@ -270,6 +271,13 @@ describe('HTTP API (real server, real chDB store, example data)', () => {
     const body = doc.paths['/v1/accounts/{account}/products/{product}/assessments']!.post!.requestBody!.content['application/json']!.schema;
     expect(body.properties.score!.maximum).toBe(10);
     expect(body.required).toEqual(expect.arrayContaining(['dimension', 'score', 'evidence', 'assessed_by']));
+  });
+
+  it('documents the current flag message JSON Schema in docs/api.md', () => {
+    const doc = readFileSync('docs/api.md', 'utf8');
+    const block = /<!-- flag-transition-schema:start -->\n```json\n([\s\S]*?)\n```\n<!-- flag-transition-schema:end -->/.exec(doc);
+    expect(block, 'schema block in docs/api.md').not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(flagTransitionJsonSchema());
   });
 
   it('answers unknown routes with a JSON 404', async () => {
