@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ApiToken, ServerConfig } from '../schemas/config.js';
+import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext } from '../scoring/index.js';
 import { createAuthenticator } from './auth.js';
@@ -47,7 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Answered by the onRequest hook below, in this API's error format.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -78,8 +80,15 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  // Open SSE streams would keep `close()` waiting forever.
-  app.addHook('preClose', async () => sse.closeAll());
+  let closing = false;
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ReadinessError(ERROR_CODES.SHUTTING_DOWN, 'the service is shutting down; retry on another instance or later', { canRetry: true });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    // Open SSE streams would keep `close()` waiting forever.
+    sse.closeAll();
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
