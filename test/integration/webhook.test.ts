@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagTransition } from '../../schemas/flags.js';
-import { verifySignature } from '../../server/index.js';
+import { createWebhookDispatcher, verifySignature } from '../../server/index.js';
+import { loadConfig } from '../../schemas/config.js';
+import { testLogger } from '../helpers/logger.js';
 import { WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and fails the first `failFirst` of them. */
@@ -11,14 +13,14 @@ interface Received {
   body: Buffer;
 }
 
-async function startReceiver(failFirst: number): Promise<{ url: string; received: Received[]; server: Server }> {
+async function startReceiver(failFirst: number, failStatus = 503): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      res.statusCode = received.length <= failFirst ? 503 : 204;
+      res.statusCode = received.length <= failFirst ? failStatus : 204;
       res.end();
     });
   });
@@ -95,5 +97,50 @@ describe('webhooks (real receiver, real service)', () => {
     const metrics = (await call(t.base, '/metrics')).text;
     expect(metrics).toMatch(/usage_readiness_webhook_attempts_total\{webhook="http:\/\/127\.0\.0\.1:\d+\/hooks\/readiness",outcome="retried"\} 1/);
     expect(metrics).toMatch(/usage_readiness_webhook_attempts_total\{webhook="http:\/\/127\.0\.0\.1:\d+\/hooks\/readiness",outcome="delivered"\} 1/);
+  });
+
+  it('does not retry a 4xx answer, and reports what is still queued at shutdown', async () => {
+    const rejecting = await startReceiver(100, 400);
+    const down = await startReceiver(100, 503);
+    const transition: FlagTransition = {
+      transition_id: 'tr_test_0001',
+      flag_id: 'fl_test',
+      account_id: 'acme',
+      product: 'crm',
+      code: 'low_engagement',
+      kind: 'opened',
+      severity: 'red',
+      message: 'weekly active ratio 20% against a minimum of 50%',
+      value: 0.2,
+      subjects: [],
+      sequence: 1,
+      as_of: '2026-11-20',
+      occurred_at: '2026-11-20T12:00:00Z',
+    };
+    const outcomes: string[] = [];
+    const dispatcher = createWebhookDispatcher({
+      config: loadConfig({
+        WEBHOOKS: JSON.stringify([
+          { url: rejecting.url, secret: SECRET },
+          { url: down.url, secret: SECRET },
+        ]),
+        WEBHOOK_RETRY_INITIAL_MS: '20',
+        WEBHOOK_RETRY_MAX_MS: '40',
+        WEBHOOK_MAX_ATTEMPTS: '100',
+      }).webhooks,
+      logger: testLogger,
+      onAttempt: (outcome, webhook) => outcomes.push(`${webhook === rejecting.url ? 'rejecting' : 'down'}:${outcome}`),
+    });
+    await dispatcher.publish([transition]);
+    await waitFor(() => down.received.length >= 3 && rejecting.received.length >= 1);
+    expect(rejecting.received).toHaveLength(1);
+    expect(outcomes).toContain('rejecting:failed');
+    expect(dispatcher.pending).toBe(1);
+    // The receiver that keeps failing still holds its message when the grace period ends.
+    expect(await dispatcher.stop(100)).toBe(1);
+    const attempts = down.received.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(down.received.length).toBe(attempts);
+    for (const r of [rejecting, down]) await new Promise((resolve) => r.server.close(resolve));
   });
 });
