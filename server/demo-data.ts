@@ -51,12 +51,12 @@ export async function loadExampleData(options: {
   });
   const ndjson = (rows: readonly object[]) => rows.map((r) => JSON.stringify(r)).join('\n');
   const accounts = await loadAccountsNdjson(store, scoring.products, ndjson(data.accounts), 'example');
-  const assessments = await loadAssessmentsNdjson({ ...scoring }, ndjson(data.assessments), 'example');
+  const assessments = await loadAssessmentsNdjson(scoring, ndjson(data.assessments), 'example');
 
   // A daily history for the charts and the explanation of the last change (about 60 ms a day for this set).
   const scoredDays: string[] = [];
   for (let back = options.backfillDays; back >= 0; back--) scoredDays.push(addDays(today, -back));
-  for (const day of scoredDays) await runScoringPass({ ...scoring }, day);
+  for (const day of scoredDays) await runScoringPass(scoring, day);
   return {
     endDay: today,
     events,
