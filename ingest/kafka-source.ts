@@ -110,6 +110,9 @@ class EventPipeline {
   private current: Pending;
   private inflight: Promise<void> | undefined;
   private inflightRecords = 0;
+  /** Next offset to commit per topic-partition, for input already stored. */
+  private readonly uncommitted = new Map<string, TopicPartitionOffset>();
+  private commitTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
@@ -390,21 +393,50 @@ class EventPipeline {
       );
       return;
     }
-    const offsets = [...p.offsets.values()].map((o) => ({ ...o, offset: (BigInt(o.offset) + 1n).toString() }));
+    for (const [key, o] of p.offsets) {
+      const next = BigInt(o.offset) + 1n;
+      const known = this.uncommitted.get(key);
+      // Max, not last: a batch re-delivered after a rebalance may end below what is already stored.
+      if (!known || BigInt(known.offset) < next) this.uncommitted.set(key, { ...o, offset: next.toString() });
+    }
+    await this.commitStored();
+  }
+
+  /**
+   * Commits the offsets of everything stored so far. A failed commit is kept
+   * and retried (with the next batch, or after a second when the topic is
+   * quiet), so a transient coordinator error does not leave the group lagging.
+   */
+  private async commitStored(): Promise<void> {
+    const offsets = [...this.uncommitted.entries()];
+    if (offsets.length === 0) return;
+    const { metrics } = this.options;
     try {
-      await retryWithBackoff(() => this.consumer.commit(offsets), {
+      // A few tries only: the retry below and the next batch's commit cover the rest.
+      let attempts = 0;
+      await retryWithBackoff(() => this.consumer.commit(offsets.map(([, o]) => o)), {
         initialMs: 200,
         maxMs: 2_000,
-        keepGoing: () => !this.aborted,
-        sleep: (ms) => sleep(ms),
+        keepGoing: () => !this.aborted && ++attempts < 5,
       });
+      for (const [key, o] of offsets) if (this.uncommitted.get(key)?.offset === o.offset) this.uncommitted.delete(key);
       this.stats.commits++;
       this.stats.lastCommitAt = Date.now();
-      metrics?.onCommit?.(offsets);
+      metrics?.onCommit?.(offsets.map(([, o]) => o));
     } catch (error) {
-      // The rows are stored; a lost commit only means re-delivery, which the tables absorb.
+      // The rows are stored; until a commit succeeds a restart re-reads them, which the tables absorb.
       this.stats.lastError = errorMessage(error);
-      this.log.warn({ err: errorMessage(error), offsets }, 'offset commit failed; the messages will be re-delivered');
+      this.log.warn({ err: errorMessage(error), offsets: offsets.map(([, o]) => o) }, 'offset commit failed; retrying');
+      if (!this.stopping && !this.commitTimer) {
+        this.commitTimer = setTimeout(() => {
+          this.commitTimer = undefined;
+          if (this.inflight || this.stopping) return; // the batch in flight (or stop) commits them
+          this.inflight = this.commitStored().finally(() => {
+            this.inflight = undefined;
+            void this.maybeFlush();
+          });
+        }, 1_000);
+      }
     }
   }
 
@@ -412,13 +444,17 @@ class EventPipeline {
     while (!this.aborted && (this.inflight || this.current.records > 0)) {
       await (this.inflight ?? this.maybeFlush(true));
     }
+    clearTimeout(this.commitTimer);
+    if (!this.aborted) await this.commitStored();
   }
 
   private stop(): Promise<void> {
     this.stopPromise ??= (async () => {
       await this.ready.catch(() => undefined);
       if (this.stats.state === 'failed') {
+        this.stopping = true;
         this.clearTimer();
+        clearTimeout(this.commitTimer);
         await this.consumer.stop().catch(() => undefined);
         return;
       }
@@ -451,6 +487,7 @@ class EventPipeline {
         );
       }
       this.clearTimer();
+      clearTimeout(this.commitTimer);
       try {
         await this.consumer.stop();
       } catch (error) {

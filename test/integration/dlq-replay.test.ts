@@ -12,6 +12,7 @@ import {
   createTestKafka,
   endTotal,
   generateMessages,
+  waitFor,
   type TestKafka,
 } from '../helpers/kafka.js';
 import { testLogger } from '../helpers/logger.js';
@@ -51,7 +52,7 @@ async function fillDlq(t: TestKafka, count = 400) {
   const consumer = startEventConsumer({ kafka: t.kafka, store, config: INGEST, parse: PARSE, logger: testLogger, consumer: FAST_CONSUMER });
   await consumer.ready;
   const end = await endTotal(t.kafka, t.topic);
-  while ((await committedTotal(t.kafka, t.config.groupId, t.topic)) < end) await new Promise((r) => setTimeout(r, 100));
+  await waitFor('the source topic consumed and committed', async () => (await committedTotal(t.kafka, t.config.groupId, t.topic)) === end);
   await consumer.stop();
   expect(await endTotal(t.kafka, t.dlqTopic)).toBe(40n);
   return { store, messages };

@@ -265,4 +265,38 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
     expect(headerText(tombstone, DLQ_HEADERS.reason)).toBe('invalid_json');
     expect(headerText(tombstone, DLQ_HEADERS.message)).toBe('message has no value');
   });
+
+  it('retries a failed offset commit on a quiet topic until it succeeds', async () => {
+    const t = await createTestKafka(brokers!);
+    const store = await createTestStore();
+    let commitFailures = 0;
+    let commitsDown = true;
+    // The real client, with the consumer's commits refused until the test lets them through.
+    const kafka: KafkaClient = {
+      ...t.kafka,
+      groupConsumer: (options) => {
+        const real = t.kafka.groupConsumer(options);
+        return {
+          ...real,
+          commit: async (offsets) => {
+            if (commitsDown) {
+              commitFailures++;
+              throw new StoreError('injected: coordinator unavailable', { canRetry: false });
+            }
+            await real.commit(offsets);
+          },
+        };
+      },
+    };
+    const messages = generateMessages(100, { seed: 17 });
+    await t.kafka.sendMessages(t.topic, messages.map((m) => ({ key: m.key, value: m.value })));
+    const consumer = consume(t, store, {}, kafka);
+    await consumer.ready;
+    await waitFor('stored, commit refused twice', async () => commitFailures >= 2 && (await eventCount(store)) === messages.filter((m) => m.event).length);
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+    commitsDown = false;
+    // No new message arrives: only the retry can commit.
+    await waitFor('the retried commit', () => allCommitted(t));
+    expect(consumer.status().received).toBe(messages.length);
+  });
 });
