@@ -9,7 +9,7 @@ import { flagId, transitionId } from './flag-ids.js';
  *  - an open flag resolves only when its condition is `cleared` (for threshold
  *    rules: past the threshold by the configured margin), otherwise it stays
  *    open, even if the metric is back on the good side of the bare threshold;
- *  - an open flag emits `updated` only when its severity or its subjects
+ *  - an open flag whose condition still holds emits `updated` only when its severity or its subjects
  *    change, or when its number moves by at least `update_min_change`
  *    since the last transition.
  * Transitions compare against the state after the latest transition on or
@@ -60,7 +60,8 @@ export function applyLifecycle(
     let kind: TransitionKind | undefined;
     if (!wasOpen && c.active) kind = 'opened';
     else if (wasOpen && c.cleared) kind = 'resolved';
-    else if (wasOpen) {
+    else if (wasOpen && c.active) {
+      // A held flag (condition gone, margin not yet cleared) stays as last published: no updates while it hovers.
       const moved = c.tracksValue && Math.abs(c.value - prev.value) >= ctx.updateMinChange;
       if (c.severity !== prev.severity || !sameList(c.subjects, prev.subjects) || moved) kind = 'updated';
     }

@@ -68,9 +68,10 @@ function decliningUsage(m: UsageMetrics, t: Thresholds): FlagCondition {
   };
 }
 
-function usageBelowThreshold(c: Completion, t: Thresholds): FlagCondition {
+function usageBelowThreshold(c: Completion, t: Thresholds, decliningCleared: boolean): FlagCondition {
   const unmet = c.criteria.filter((x) => !x.met);
-  // Hysteresis: resolving needs every ratio criterion to clear its threshold by the margin.
+  // Hysteresis: resolving needs every ratio criterion to clear its threshold by the margin,
+  // and the trend to clear the declining threshold by the slope margin (as declining_usage does).
   const clearedWithMargin = c.criteria.every((x) => {
     if (!x.met) return false;
     if (x.name === 'daily_ratio' || x.name === 'weekly_ratio' || x.name === 'monthly_ratio') {
@@ -79,6 +80,7 @@ function usageBelowThreshold(c: Completion, t: Thresholds): FlagCondition {
     if (x.name === 'workflow_success') {
       return x.value !== null && x.threshold !== null && x.value >= Math.min(1, x.threshold + t.hysteresis_rate_margin);
     }
+    if (x.name === 'not_declining') return decliningCleared;
     return true;
   });
   const describe = (x: Completion['criteria'][number]) =>
@@ -170,10 +172,11 @@ function workflowFailures(m: UsageMetrics, t: Thresholds): FlagCondition {
 
 /** Every flag condition except `onboarding_overdue` (which depends on readiness). */
 export function evaluateUsageFlags(m: UsageMetrics, c: Completion, t: Thresholds, seats: number): FlagCondition[] {
+  const declining = decliningUsage(m, t);
   return [
     lowEngagement(m, t, seats),
-    decliningUsage(m, t),
-    usageBelowThreshold(c, t),
+    declining,
+    usageBelowThreshold(c, t, declining.cleared),
     coreFeaturesUnused(m, t),
     championInactive(m, t),
     keyUsersInactive(m, t),

@@ -47,6 +47,33 @@ describe('flag lifecycle and hysteresis', () => {
     // opens below 0.50, stays open until ≥ 0.55, then stays resolved until it drops below 0.50 again
     expect(runSeries([49, 51, 49, 51, 53, 56, 54, 50, 49], 'low_engagement')).toEqual(['opened', '-', '-', '-', '-', 'resolved', '-', '-', 'opened']);
   });
+  it('a trend hovering at the declining threshold does not flap usage_below_threshold', () => {
+    const t = PROFILE_DEFAULTS.daily;
+    // Six weekly windows (newest first, as the inputs hold them) whose relative slope is
+    // just below, just above, then well above -0.05.
+    const windows: Record<string, number[]> = {
+      below: [90, 96, 102, 108, 114, 120], // slope -6 / mean 105 ≈ -0.057
+      above: [90, 94, 98, 102, 106, 110], // slope -4 / mean 100 = -0.040
+      clear: [90, 90, 90, 90, 90, 90],
+    };
+    const slopeOf = (w: number[]) => computeMetrics(account, { ...emptyInputs('acme', 'crm'), daily_users: Array(7).fill(60), weekly_windows: w, monthly_users: 95 }, AS_OF, t).trend.relative_slope;
+    // Pick series on both sides of the threshold, inside the resolving margin.
+    expect(slopeOf(windows.below!)).toBeLessThanOrEqual(t.declining_relative_slope!);
+    expect(slopeOf(windows.above!)).toBeGreaterThan(t.declining_relative_slope!);
+    expect(slopeOf(windows.above!)).toBeLessThanOrEqual(t.declining_relative_slope! + t.hysteresis_slope_margin);
+    let state = new Map<FlagCode, FlagStateRecord>();
+    const kinds: string[] = [];
+    ['below', 'above', 'below', 'above', 'clear'].forEach((which, i) => {
+      const m = computeMetrics(account, { ...emptyInputs('acme', 'crm'), daily_users: Array(7).fill(60), weekly_windows: windows[which]!, monthly_users: 95 }, AS_OF, t);
+      const conds = evaluateUsageFlags(m, usageCompletion(m, t), t, 100).filter((c) => c.code === 'usage_below_threshold');
+      const day = `2026-11-0${i + 1}`;
+      const r = applyLifecycle(conds, state, { accountId: 'acme', product: 'crm', asOf: day, occurredAt: `${day}T00:00:00Z`, updateMinChange: t.update_min_change });
+      kinds.push(r.transitions.map((x) => x.kind).join(',') || '-');
+      state = new Map(state);
+      for (const s of r.states) state.set(s.code, s);
+    });
+    expect(kinds).toEqual(['opened', '-', '-', '-', 'resolved']);
+  });
   it('an open flag emits updated only when its number moves by update_min_change', () => {
     expect(runSeries([45, 44, 40, 34, 30], 'low_engagement')).toEqual(['opened', '-', '-', 'updated', '-']);
   });
