@@ -92,6 +92,8 @@ interface Pending {
   offsets: Map<string, TopicPartitionOffset>;
   records: number;
   firstAt: number;
+  /** Set by the age timer. Timers may fire a little before Date.now() says the time is up. */
+  aged: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -241,6 +243,7 @@ class EventPipeline {
       offsets: new Map(),
       records: 0,
       firstAt: 0,
+      aged: false,
     };
   }
 
@@ -282,7 +285,10 @@ class EventPipeline {
     if (batch.records.length === 0) return;
     if (p.records === 0) {
       p.firstAt = Date.now();
-      this.timer = setTimeout(() => void this.maybeFlush(), this.options.config.batchMaxWaitMs);
+      this.timer = setTimeout(() => {
+        p.aged = true;
+        void this.maybeFlush();
+      }, this.options.config.batchMaxWaitMs);
     }
     let accepted = 0;
     let rejected = 0;
@@ -328,7 +334,7 @@ class EventPipeline {
 
   private isDue(p: Pending): boolean {
     if (p.records === 0) return false;
-    return p.records >= this.options.config.batchMaxRows || Date.now() - p.firstAt >= this.options.config.batchMaxWaitMs;
+    return p.aged || p.records >= this.options.config.batchMaxRows || Date.now() - p.firstAt >= this.options.config.batchMaxWaitMs;
   }
 
   private clearTimer(): void {
