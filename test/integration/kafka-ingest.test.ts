@@ -299,4 +299,41 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
     await waitFor('the retried commit', () => allCommitted(t));
     expect(consumer.status().received).toBe(messages.length);
   });
+
+  it('with two batches in flight, commits nothing past a batch that is not stored yet', async () => {
+    const t = await createTestKafka(brokers!);
+    const real = await createTestStore();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserts = 0;
+    // The first events insert hangs until released; later ones go straight through.
+    const store: Store = {
+      ...real,
+      insert: async (table, rows) => {
+        if (table === 'events' && inserts++ === 0) await held;
+        await real.insert(table, rows);
+      },
+    };
+    const messages = generateMessages(1200, { seed: 29 });
+    // Separate produce requests make separate record batches, so fetches (16 KiB) return a few at a time.
+    for (let i = 0; i < messages.length; i += 100) {
+      await t.kafka.sendMessages(t.topic, messages.slice(i, i + 100).map((m) => ({ key: m.key, value: m.value })));
+    }
+    const consumer = startEventConsumer({
+      kafka: t.kafka,
+      store,
+      config: { ...INGEST, batchMaxRows: 300 },
+      parse: PARSE,
+      logger: testLogger,
+      consumer: { ...FAST_CONSUMER, maxBytesPerPartition: 16 * 1024 },
+    });
+    running.push(consumer);
+    await consumer.ready;
+    await waitFor('a later batch stored while the first is held', async () => inserts >= 2 && (await eventCount(real)) > 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
+    release();
+    await waitFor('everything committed', () => allCommitted(t));
+    expect(await eventCount(real)).toBe(messages.filter((m) => m.event).length);
+  });
 });
