@@ -1,5 +1,5 @@
 import { createKafkaClient } from '../ingest/index.js';
-import { kafkaFlagSink } from '../ingest/flag-publisher.js';
+import { kafkaFlagSink } from '../ingest/index.js';
 import { noFlagSink, type FlagSink } from '../scoring/index.js';
 import type { CommandContext } from './context.js';
 

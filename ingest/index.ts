@@ -1,5 +1,6 @@
 /** Public surface of ingestion: sources, batching, retries. */
 export { ingestFile } from './file-source.js';
+export { eventParseOptions } from './parse-options.js';
 export type { FileIngestOptions, IngestSummary, DlqFileEntry } from './file-source.js';
 export { BatchWriter } from './batch-writer.js';
 export type { BatchWriterOptions, FlushResult } from './batch-writer.js';
@@ -37,3 +38,6 @@ export type { ReadToEndOptions, ReadToEndResult } from './kafka-reader.js';
 export { DLQ_HEADERS, dlqMessage } from './dlq-headers.js';
 export { replayDlqFile, replayDlqTopic } from './dlq-replay.js';
 export type { ReplayOptions, ReplaySummary } from './dlq-replay.js';
+export { startAccountsConsumer } from './accounts-consumer.js';
+export type { AccountsConsumerOptions } from './accounts-consumer.js';
+export { kafkaFlagSink } from './flag-publisher.js';

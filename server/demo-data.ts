@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { generateExample } from '../examples/generate.js';
-import { ingestFile, type IngestSummary } from '../ingest/index.js';
+import { eventParseOptions, ingestFile, type IngestSummary } from '../ingest/index.js';
 import type { IngestConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
 import { loadAccountsNdjson, loadAssessmentsNdjson, runScoringPass, type ScoringContext } from '../scoring/index.js';
@@ -46,7 +46,7 @@ export async function loadExampleData(options: {
     stdin: Readable.from(data.events.map((line) => `${line}\n`)),
     store,
     config: options.ingest,
-    parse: { maxBytes: options.ingest.maxEventBytes, maxFutureSkewMs: options.ingest.maxFutureSkewMs, defaultProduct: '' },
+    parse: eventParseOptions(options.ingest, scoring.products.defaultProduct),
     logger,
   });
   const ndjson = (rows: readonly object[]) => rows.map((r) => JSON.stringify(r)).join('\n');

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
-import { startAccountsConsumer } from '../ingest/accounts-consumer.js';
-import { kafkaFlagSink } from '../ingest/flag-publisher.js';
-import { createKafkaClient, startEventConsumer, type EventConsumerHandle, type JsonConsumerHandle, type KafkaClient } from '../ingest/index.js';
+import {
+  createKafkaClient,
+  eventParseOptions,
+  kafkaFlagSink,
+  startAccountsConsumer,
+  startEventConsumer,
+  type EventConsumerHandle, type JsonConsumerHandle, type KafkaClient } from '../ingest/index.js';
 import type { AppConfig, ApiToken } from '../schemas/config.js';
 import { utcToday } from '../schemas/day.js';
 import { errorMessage } from '../schemas/errors.js';
@@ -145,7 +149,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       kafka: client,
       store,
       config: config.ingest,
-      parse: { maxBytes: config.ingest.maxEventBytes, maxFutureSkewMs: config.ingest.maxFutureSkewMs, defaultProduct: '' },
+      parse: eventParseOptions(config.ingest, products.defaultProduct),
       logger: logger.child({ component: 'ingest' }),
       metrics: metrics.ingestHooks,
     });

@@ -3,7 +3,10 @@ import { createKafkaClient, startEventConsumer } from '../../ingest/index.js';
 import type { KafkaConfig } from '../../schemas/config.js';
 import { UsageError } from '../../schemas/errors.js';
 import type { CommandContext } from '../context.js';
+import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { action, EXIT, type RunEnv } from '../program.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 /** Kafka settings, or a usage error naming the variable that enables them. */
 export function requireKafka(ctx: CommandContext, what: string): KafkaConfig {
@@ -13,30 +16,17 @@ export function requireKafka(ctx: CommandContext, what: string): KafkaConfig {
   return ctx.config.kafka;
 }
 
-/** Resolves on the first SIGTERM or SIGINT. */
-function shutdownSignal(): { signal: Promise<NodeJS.Signals>; dispose: () => void } {
-  let dispose = () => undefined as void;
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    const on = (s: NodeJS.Signals) => resolve(s);
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
-    dispose = () => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-    };
-  });
-  return { signal, dispose };
-}
-
 export function registerConsume(program: Command, run: RunEnv): void {
   program
     .command('consume')
     .description('consume product events from Kafka into the store until SIGTERM/SIGINT (needs KAFKA_BROKERS)')
-    .option('--default-product <name>', 'product for events that name none', '')
+    .option('--default-product <name>', DEFAULT_PRODUCT_HELP)
+    .option('--products <path>', PRODUCTS_HELP)
     .option('--json', 'on exit, print one JSON summary object as the last stdout line', false)
     .action(
-      action(program, run, async (ctx, opts: { defaultProduct: string; json: boolean }) => {
+      action(program, run, async (ctx, opts: { defaultProduct?: string; products?: string; json: boolean }) => {
         const kafkaConfig = requireKafka(ctx, 'consume');
+        const parse = await eventOptions(ctx, opts);
         const { signal, dispose } = shutdownSignal();
         const store = await ctx.store();
         const kafka = createKafkaClient(kafkaConfig, ctx.logger);
@@ -45,11 +35,7 @@ export function registerConsume(program: Command, run: RunEnv): void {
             kafka,
             store,
             config: ctx.config.ingest,
-            parse: {
-              maxBytes: ctx.config.ingest.maxEventBytes,
-              maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs,
-              defaultProduct: opts.defaultProduct,
-            },
+            parse,
             logger: ctx.logger,
           });
           consumer.ready.then(

@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { createKafkaClient, replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
 import { UsageError } from '../../schemas/errors.js';
+import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { action, EXIT, type RunEnv } from '../program.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
 import { requireKafka } from './consume.js';
 
 interface ReplayFlags {
   fromTopic?: string | boolean;
   file?: string;
   dlq?: string;
-  defaultProduct: string;
+  defaultProduct?: string;
+  products?: string;
   json: boolean;
 }
 
@@ -20,7 +23,8 @@ export function registerDlq(program: Command, run: RunEnv): void {
     .option('--from-topic [topic]', 'read the dead-letter topic (default KAFKA_DLQ_TOPIC) from its beginning to its current end')
     .option('--file <path>', 'read a DLQ file written by ingest --dlq')
     .option('--dlq <path>', 'write messages that still fail here (NDJSON, the ingest --dlq format)')
-    .option('--default-product <name>', 'product for events that name none', '')
+    .option('--default-product <name>', DEFAULT_PRODUCT_HELP)
+    .option('--products <path>', PRODUCTS_HELP)
     .option('--json', 'print one JSON summary object as the last stdout line', false)
     .action(
       action(program, run, async (ctx, opts: ReplayFlags) => {
@@ -33,11 +37,7 @@ export function registerDlq(program: Command, run: RunEnv): void {
         const options = {
           store,
           config: ctx.config.ingest,
-          parse: {
-            maxBytes: ctx.config.ingest.maxEventBytes,
-            maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs,
-            defaultProduct: opts.defaultProduct,
-          },
+          parse: await eventOptions(ctx, opts),
           logger: ctx.logger,
           dlqPath: opts.dlq,
         };

@@ -1,28 +1,28 @@
 import type { Command } from 'commander';
 import { ingestFile } from '../../ingest/index.js';
+import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { action, type RunEnv } from '../program.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
 
 export function registerIngest(program: Command, run: RunEnv): void {
   program
     .command('ingest')
     .description('read NDJSON events from a file (or - for stdin) into the store, then exit')
     .requiredOption('--file <path>', 'NDJSON file of events, or - for stdin')
-    .option('--dlq <path>', 'write rejected lines here as NDJSON (line, reason, message, text)')
-    .option('--default-product <name>', 'product for events that name none', '')
+    .option('--dlq <path>', 'also write rejected lines here as NDJSON: line, reason, message, text (default: none; they are always counted in the rejections table)')
+    .option('--default-product <name>', DEFAULT_PRODUCT_HELP)
+    .option('--products <path>', PRODUCTS_HELP)
     .option('--json', 'print one JSON summary object as the last stdout line', false)
     .action(
-      action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct: string; json: boolean }) => {
+      action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct?: string; products?: string; json: boolean }) => {
+        const parse = await eventOptions(ctx, opts);
         const store = await ctx.store();
         const summary = await ingestFile({
           path: opts.file,
           dlqPath: opts.dlq,
           store,
           config: ctx.config.ingest,
-          parse: {
-            maxBytes: ctx.config.ingest.maxEventBytes,
-            maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs,
-            defaultProduct: opts.defaultProduct,
-          },
+          parse,
           logger: ctx.logger,
         });
         ctx.logger.info(summary, 'ingest finished');

@@ -3,23 +3,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startService } from '../../server/index.js';
 import { action, type RunEnv } from '../program.js';
 import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-/** Resolves on the first SIGTERM or SIGINT; registered before start so a signal during start-up is not lost. */
-function shutdownSignal(): { signal: Promise<NodeJS.Signals>; dispose: () => void } {
-  let dispose = () => undefined as void;
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    const on = (s: NodeJS.Signals) => resolve(s);
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
-    dispose = () => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-    };
-  });
-  return { signal, dispose };
-}
 
 /** Commander reports this error with the option's name and the bad value. */
 function portNumber(value: string): number {

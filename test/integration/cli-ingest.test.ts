@@ -40,3 +40,30 @@ describe('usage-readiness ingest (CLI, embedded store)', () => {
     expect(nofile.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('default product', () => {
+  it("events that name no product take --default-product, else the products file's default_product", async () => {
+    const dir = tempDataDir();
+    const products = join(dir, 'products.json');
+    writeFileSync(products, JSON.stringify({ products: { crm: { profile: 'daily' }, wiki: { profile: 'weekly' } }, default_product: 'wiki' }));
+    const bare = (id: string) => JSON.stringify({ event_id: id, account_id: 'acme', user_id: 'u', event: 'open', timestamp: '2026-01-05T10:00:00Z' });
+    const env = { DATA_DIR: join(dir, 'data'), PRODUCTS_FILE: products };
+    expect((await runCli(['ingest', '--file', '-', '--json'], { env, input: `${bare('1')}\n` })).code).toBe(0);
+    expect((await runCli(['ingest', '--file', '-', '--default-product', 'crm', '--json'], { env, input: `${bare('2')}\n` })).code).toBe(0);
+    const account = (product: string) =>
+      JSON.stringify({ account_id: 'acme', product, licensed_seats: 4, onboarding_started_at: '2026-01-01', target_graduation_date: '2026-03-01', champion_user_ids: [], key_user_ids: [], core_features: [], critical_workflows: [] });
+    const accountsFile = join(dir, 'accounts.ndjson');
+    writeFileSync(accountsFile, `${account('crm')}\n${account('wiki')}\n`);
+    expect((await runCli(['accounts', 'load', accountsFile], { env })).code).toBe(0);
+    expect((await runCli(['score', '--as-of', '2026-01-05'], { env })).code).toBe(0);
+    const report = await runCli(['report', '--as-of', '2026-01-05', '--format', 'json'], { env });
+    expect(report.code, report.stderr).toBe(0);
+    const weekly = Object.fromEntries(
+      (JSON.parse(report.stdout) as Array<{ product: string; active_users: { weekly: number } }>).map((r) => [r.product, r.active_users.weekly]),
+    );
+    expect(weekly).toEqual({ crm: 1, wiki: 1 });
+    const res = await runCli(['ingest', '--file', '-', '--json', '--products', join(dir, 'missing.json')], { env, input: `${bare('3')}\n` });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/missing\.json/);
+  });
+});
