@@ -21,6 +21,7 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerProductTypeRoutes } from './routes/product-types.js';
 import { registerReadinessRoutes } from './routes/readiness.js';
 import { createSseStreams } from './sse.js';
+import { transitionsSince } from '../transforms/index.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -58,7 +59,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandlers(app, (error) => logger.error({ err: error }, 'request failed'));
 
-  const sse = createSseStreams({ hub: deps.hub, heartbeatMs: config.sseHeartbeatMs, onCountChange: (d) => metrics.sseClients(d) });
+  const sse = createSseStreams({
+    hub: deps.hub,
+    heartbeatMs: config.sseHeartbeatMs,
+    resume: (lastEventId, limit) => transitionsSince(deps.scoring.store, lastEventId, limit),
+    onCountChange: (d) => metrics.sseClients(d),
+  });
   const ctx: RouteContext = {
     config,
     auth: createAuthenticator(deps.tokens),

@@ -5,10 +5,15 @@ import { matchesFilter, type FlagHub, type TransitionFilter } from './flag-hub.j
 /**
  * Server-Sent Events of flag transitions: one `flag_transition` event per
  * transition (`id:` is the transition id, `data:` its JSON message), and a
- * comment line every heartbeat so idle proxies keep the stream open. Streams
- * are live only: a client that reconnects receives transitions from then on
- * (the flags API gives the current state).
+ * comment line every heartbeat so idle proxies keep the stream open. A client
+ * that reconnects with `Last-Event-ID` (browsers' EventSource does so by
+ * itself) first receives the transitions recorded since that one, then the
+ * live ones; transitions that arrive during that catch-up are held and sent
+ * after it, once each.
  */
+
+/** Most transitions replayed to one reconnecting client. */
+const RESUME_LIMIT = 10_000;
 
 export interface SseStreams {
   open(request: FastifyRequest, reply: FastifyReply, filter: TransitionFilter): void;
@@ -17,7 +22,15 @@ export interface SseStreams {
   readonly size: number;
 }
 
-export function createSseStreams(options: { hub: FlagHub; heartbeatMs: number; onCountChange?: (delta: number) => void }): SseStreams {
+export interface SseOptions {
+  hub: FlagHub;
+  heartbeatMs: number;
+  /** Transitions recorded since a given transition id; `undefined` when the id is unknown. */
+  resume?: (lastEventId: string, limit: number) => Promise<FlagTransition[] | undefined>;
+  onCountChange?: (delta: number) => void;
+}
+
+export function createSseStreams(options: SseOptions): SseStreams {
   const streams = new Set<() => void>();
   return {
     open(request, reply, filter) {
@@ -31,12 +44,30 @@ export function createSseStreams(options: { hub: FlagHub; heartbeatMs: number; o
         'x-accel-buffering': 'no',
       });
       res.write('retry: 3000\n: connected\n\n');
-      const send = (t: FlagTransition) => {
+      let closed = false;
+      const write = (t: FlagTransition) => {
         if (matchesFilter(t, filter)) res.write(`event: flag_transition\nid: ${t.transition_id}\ndata: ${JSON.stringify(t)}\n\n`);
       };
-      const unsubscribe = options.hub.subscribe(send);
+      const header = request.headers['last-event-id'];
+      const lastEventId = typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+      // Live transitions are held while the missed ones are read, so none is lost or sent out of order.
+      let held: FlagTransition[] | undefined = lastEventId && options.resume ? [] : undefined;
+      const unsubscribe = options.hub.subscribe((t) => (held ? held.push(t) : write(t)));
+      if (lastEventId && options.resume) {
+        const finish = (missed: FlagTransition[] | undefined, note?: string) => {
+          if (closed) return;
+          if (note) res.write(`: ${note}\n\n`);
+          const replayed = new Set((missed ?? []).map((t) => t.transition_id));
+          for (const t of missed ?? []) write(t);
+          for (const t of held ?? []) if (!replayed.has(t.transition_id)) write(t);
+          held = undefined;
+        };
+        void options.resume(lastEventId, RESUME_LIMIT).then(
+          (missed) => finish(missed, missed === undefined ? 'unknown Last-Event-ID: live transitions only' : undefined),
+          () => finish(undefined, 'could not read missed transitions: live transitions only'),
+        );
+      }
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
-      let closed = false;
       const close = () => {
         if (closed) return;
         closed = true;

@@ -127,16 +127,43 @@ interface StoredTransitionRow extends Omit<FlagTransition, 'value' | 'sequence'>
   sequence: number | string;
 }
 
+const TRANSITION_COLUMNS = `t.transition_id AS transition_id, t.flag_id AS flag_id, t.account_id AS account_id, t.product AS product,
+            t.code AS code, t.kind AS kind, t.severity AS severity, t.message AS message, t.value AS value,
+            t.subjects AS subjects, t.sequence AS sequence, toString(t.as_of) AS as_of,
+            formatDateTime(t.occurred_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS occurred_at`;
+
+/**
+ * Transitions recorded since the one with `transitionId` (for a stream
+ * subscriber resuming with Last-Event-ID), in recording order. Transitions of
+ * the same pass share a recording time, so the rest of that pass is included
+ * again: subscribers de-duplicate on transition_id. `undefined` when the id is
+ * unknown (nothing to resume from).
+ */
+export async function transitionsSince(store: Store, transitionId: string, limit: number): Promise<FlagTransition[] | undefined> {
+  const [known] = await store.query<{ n: number | string }>(
+    'SELECT count() AS n FROM {db}.flag_transitions WHERE transition_id = {id:String}',
+    { id: transitionId },
+  );
+  if (Number(known?.n ?? 0) === 0) return undefined;
+  const rows = await store.query<StoredTransitionRow>(
+    `SELECT ${TRANSITION_COLUMNS}
+     FROM {db}.flag_transitions AS t FINAL
+     WHERE t.occurred_at >= (SELECT max(occurred_at) FROM {db}.flag_transitions WHERE transition_id = {id:String})
+       AND t.transition_id != {id:String}
+     ORDER BY t.occurred_at, t.as_of, t.account_id, t.product, t.code, t.sequence
+     LIMIT {limit:UInt32}`,
+    { id: transitionId, limit },
+  );
+  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+}
+
 /** Transitions of one account (optionally product) in [from, to], oldest first. */
 export async function readTransitions(
   store: Store,
   filter: { accountId?: string; product?: string; from?: string; to?: string } = {},
 ): Promise<FlagTransition[]> {
   const rows = await store.query<StoredTransitionRow>(
-    `SELECT t.transition_id AS transition_id, t.flag_id AS flag_id, t.account_id AS account_id, t.product AS product,
-            t.code AS code, t.kind AS kind, t.severity AS severity, t.message AS message, t.value AS value,
-            t.subjects AS subjects, t.sequence AS sequence, toString(t.as_of) AS as_of,
-            formatDateTime(t.occurred_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS occurred_at
+    `SELECT ${TRANSITION_COLUMNS}
      FROM {db}.flag_transitions AS t FINAL
      WHERE ({account:String} = '' OR t.account_id = {account:String})
        AND ({product:String} = '' OR t.product = {product:String})

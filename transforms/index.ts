@@ -15,5 +15,5 @@ export { readReadinessInputs, emptyInputs, inputsKey } from './readiness-inputs.
 export type { ReadinessInputs, InputsFilter } from './readiness-inputs.js';
 export { insertSnapshots, readSnapshots, snapshotHistory, previousSnapshot, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotFilter } from './snapshots.js';
-export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions } from './flag-store.js';
+export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions, transitionsSince } from './flag-store.js';
 export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';

@@ -31,7 +31,7 @@ export function registerFlagRoutes(app: Api, ctx: RouteContext): void {
       schema: {
         summary: 'Server-Sent Events: one `flag_transition` event per flag transition, as it happens',
         description:
-          'Each event has `event: flag_transition`, `id: <transition_id>` and `data: <FlagTransition JSON>`; a comment line is sent as a heartbeat. Live only: reconnecting clients read current state from /v1/flags.',
+          'Each event has `event: flag_transition`, `id: <transition_id>` and `data: <FlagTransition JSON>`; a comment line is sent as a heartbeat. A client reconnecting with the `Last-Event-ID` header first receives the transitions recorded since that one (at least once: de-duplicate on transition_id), then live ones.',
         tags: ['flags'],
         security: BEARER,
         querystring: streamQuerySchema,

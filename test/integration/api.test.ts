@@ -25,8 +25,14 @@ const PRODUCT = 'projects';
 const ASSESSMENT = { dimension: 'stakeholder', score: 9, evidence: 'executive sponsor joined the QBR', assessed_by: 'Ana Souza', assessed_at: `${EXAMPLE_DAY}T10:00:00Z` };
 
 /** Reads SSE events from /v1/flags/stream until `until` returns true. */
-async function collectStream(base: string, token: string, until: (events: FlagTransition[]) => boolean, signal: AbortSignal): Promise<FlagTransition[]> {
-  const res = await fetch(`${base}/v1/flags/stream`, { headers: { authorization: `Bearer ${token}` }, signal });
+async function collectStream(
+  base: string,
+  token: string,
+  until: (events: FlagTransition[]) => boolean,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<FlagTransition[]> {
+  const res = await fetch(`${base}/v1/flags/stream`, { headers: { authorization: `Bearer ${token}`, ...headers }, signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = res.body!.getReader();
@@ -223,6 +229,31 @@ describe('HTTP API (real server, real chDB store, example data)', () => {
     expect(open.items.every((f) => f.state === 'open')).toBe(true);
     expect(open.items.some((f) => f.account_id === ACCOUNT && f.code === 'onboarding_overdue')).toBe(false);
     expect((await call(t.base, '/v1/flags?state=closed', { token: READ_TOKEN })).status).toBe(400);
+  });
+
+  it('replays the transitions recorded since Last-Event-ID to a reconnecting SSE client', async () => {
+    const view = (await call(t.base, '/v1/accounts/wayne/products/analytics/readiness?from=2000-01-01', { token: READ_TOKEN })).json as {
+      transitions: FlagTransition[];
+    };
+    expect(view.transitions.length).toBeGreaterThan(1);
+    const [first, ...later] = view.transitions;
+    // Recorded at or after the first one (a pass records its transitions at one time).
+    const expected = later.filter((x) => x.occurred_at >= first!.occurred_at).map((x) => x.transition_id);
+    expect(expected.length).toBeGreaterThan(0);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 10_000);
+    const events = await collectStream(
+      t.base,
+      READ_TOKEN,
+      (seen) => expected.every((id) => seen.some((e) => e.transition_id === id)),
+      abort.signal,
+      { 'last-event-id': first!.transition_id },
+    );
+    clearTimeout(timer);
+    const ids = events.map((e) => e.transition_id);
+    expect(ids).toEqual(expect.arrayContaining(expected));
+    expect(ids).not.toContain(first!.transition_id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('summarises by product type', async () => {
