@@ -11,7 +11,7 @@ import { utcToday } from '../schemas/day.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { ProductsConfig } from '../schemas/products.js';
 import { fanOutSink, listFlags, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
-import type { Store } from '../transforms/index.js';
+import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../transforms/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
@@ -91,6 +91,9 @@ async function consumerLag(kafka: KafkaClient, groupId: string, topics: readonly
   return rows;
 }
 
+/** Most pending webhook messages re-queued per subscription at start. */
+const WEBHOOK_RESUME_LIMIT = 100_000;
+
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, store, products, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -101,6 +104,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger: logger.child({ component: 'webhooks' }),
     onAttempt: (outcome, webhook) => metrics.onWebhookAttempt(outcome, webhook),
     userAgent: `usage-readiness/${options.version}`,
+    outbox: {
+      enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
+      settle: (webhook, message) => settleOutbox(store, webhook, message),
+      pending: (webhook) => pendingOutbox(store, webhook, WEBHOOK_RESUME_LIMIT),
+    },
   });
 
   // Kafka first among sinks: when it fails, the pass fails and re-publishes every
@@ -113,6 +121,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     sinks.push(kafkaFlagSink(kafka, config.kafka.flagsTopic));
   }
   sinks.push(countingSink(metrics), hub, webhooks);
+  await webhooks.resume();
   const scoring: ScoringContext = { store, products, sink: fanOutSink(...sinks), logger: logger.child({ component: 'scoring' }), now };
 
   let example: ExampleLoad | undefined;

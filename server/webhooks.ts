@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebhookConfig, WebhookSubscription } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
@@ -12,8 +13,25 @@ import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from
  * backoff until the receiver answers 2xx, so receivers must de-duplicate on
  * `Idempotency-Key` (the transition id): delivery is at least once.
  * Non-retryable answers (4xx other than 408/429) and exhausted attempts are
- * logged with the transition id and dropped.
+ * logged with the transition id and dropped. With an outbox, every message is
+ * recorded before it is queued and settled when delivery ends, and `resume()`
+ * re-queues what a previous run left pending (stopped or crashed mid-delivery).
  */
+
+/** Durable record of webhook messages (see transforms/webhook-outbox.ts). */
+export interface WebhookOutbox {
+  enqueue(webhook: string, messages: ReadonlyArray<{ transition_id: string; body: string }>): Promise<void>;
+  settle(
+    webhook: string,
+    message: { transition_id: string; body: string; state: 'delivered' | 'failed'; attempts: number; enqueuedAt: string },
+  ): Promise<void>;
+  pending(webhook: string): Promise<Array<{ transition_id: string; body: string; enqueued_at: string }>>;
+}
+
+/** Outbox key of a subscription: its URL, hashed so credentials in it are not stored. */
+export function webhookKey(url: string): string {
+  return createHash('sha256').update(url).digest('hex').slice(0, 24);
+}
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'failed';
 
@@ -23,11 +41,14 @@ export interface WebhookDispatcherOptions {
   /** Called per attempt outcome (metrics). */
   onAttempt?: (outcome: DeliveryOutcome, subscription: string) => void;
   userAgent?: string;
+  outbox?: WebhookOutbox;
 }
 
 export interface WebhookDispatcher {
   /** Queues every transition for each subscription whose filter matches. */
   publish(transitions: readonly FlagTransition[]): Promise<void>;
+  /** Re-queues messages a previous run left pending in the outbox; resolves to how many. */
+  resume(): Promise<number>;
   /** Messages queued or in flight. */
   readonly pending: number;
   /**
@@ -43,6 +64,7 @@ interface Queued {
   /** Serialized once, so every retry sends (and signs) the same bytes. */
   body: string;
   kind: string;
+  enqueuedAt: string;
 }
 
 class RetryableFailure extends Error {
@@ -69,6 +91,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const lanes = config.subscriptions.map((subscription) => ({
     subscription,
     label: describeUrl(subscription.url),
+    key: webhookKey(subscription.url),
     queue: [] as Queued[],
     running: false,
   }));
@@ -129,6 +152,16 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     throw new Error(`receiver answered ${response.status}; not retried`);
   }
 
+  // Best effort: a settle that fails leaves the message pending, so it is sent again after a restart.
+  async function settle(lane: Lane, message: Queued, state: 'delivered' | 'failed', attempts: number): Promise<void> {
+    if (!options.outbox) return;
+    try {
+      await options.outbox.settle(lane.key, { transition_id: message.id, body: message.body, state, attempts, enqueuedAt: message.enqueuedAt });
+    } catch (error) {
+      logger.warn({ webhook: lane.label, transition: message.id, err: errorMessage(error) }, 'could not record the webhook outcome');
+    }
+  }
+
   async function deliver(lane: Lane, message: Queued): Promise<void> {
     for (let attemptNo = 1; ; attemptNo++) {
       if (stopController.signal.aborted) return;
@@ -136,6 +169,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         await attempt(lane.subscription, message, attemptNo);
         options.onAttempt?.('delivered', lane.label);
         logger.debug({ webhook: lane.label, transition: message.id, attempt: attemptNo }, 'webhook delivered');
+        await settle(lane, message, 'delivered', attemptNo);
         return;
       } catch (error) {
         if (stopController.signal.aborted) return;
@@ -143,6 +177,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         if (!retryable || attemptNo >= config.maxAttempts) {
           options.onAttempt?.('failed', lane.label);
           logger.error({ webhook: lane.label, transition: message.id, attempts: attemptNo, err: errorMessage(error) }, 'webhook delivery given up');
+          await settle(lane, message, 'failed', attemptNo);
           return;
         }
         const delayMs = Math.min(config.retryMaxMs, Math.max(backoff(attemptNo), error.retryAfterMs ?? 0));
@@ -171,15 +206,40 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   return {
     async publish(transitions) {
       if (!accepting) return;
-      for (const lane of lanes) {
-        let added = false;
-        for (const t of transitions) {
-          if (!matchesFilter(t, lane.subscription)) continue;
-          lane.queue.push({ id: t.transition_id, body: JSON.stringify(t), kind: t.kind });
-          added = true;
+      const enqueuedAt = new Date().toISOString();
+      const batches = lanes.map((lane) => ({
+        lane,
+        messages: transitions
+          .filter((t) => matchesFilter(t, lane.subscription))
+          .map((t): Queued => ({ id: t.transition_id, body: JSON.stringify(t), kind: t.kind, enqueuedAt })),
+      }));
+      // Recorded before anything is sent: if this fails, the publishing pass fails and is retried.
+      if (options.outbox) {
+        for (const { lane, messages } of batches) {
+          if (messages.length > 0) await options.outbox.enqueue(lane.key, messages.map((m) => ({ transition_id: m.id, body: m.body })));
         }
-        if (added) void pump(lane);
       }
+      for (const { lane, messages } of batches) {
+        if (messages.length === 0) continue;
+        lane.queue.push(...messages);
+        void pump(lane);
+      }
+    },
+    async resume() {
+      if (!options.outbox || !accepting) return 0;
+      let resumed = 0;
+      for (const lane of lanes) {
+        const queued = new Set(lane.queue.map((m) => m.id));
+        const pending = (await options.outbox.pending(lane.key)).filter((m) => !queued.has(m.transition_id));
+        if (pending.length === 0) continue;
+        lane.queue.unshift(
+          ...pending.map((m) => ({ id: m.transition_id, body: m.body, kind: (JSON.parse(m.body) as { kind: string }).kind, enqueuedAt: m.enqueued_at })),
+        );
+        resumed += pending.length;
+        logger.info({ webhook: lane.label, messages: pending.length }, 'resuming webhook messages left pending by a previous run');
+        void pump(lane);
+      }
+      return resumed;
     },
     get pending() {
       return pendingCount();
@@ -199,7 +259,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       stopController.abort();
       const abandoned = lanes.flatMap((lane) => lane.queue.map((m) => ({ webhook: lane.label, transition: m.id })));
       for (const lane of lanes) lane.queue.length = 0;
-      if (abandoned.length > 0) logger.warn({ abandoned }, 'webhook messages not delivered before shutdown');
+      if (abandoned.length > 0) {
+        logger.warn(
+          { abandoned },
+          options.outbox ? 'webhook messages not delivered before shutdown: they stay pending and are sent after the next start' : 'webhook messages not delivered before shutdown',
+        );
+      }
       return abandoned.length;
     },
   };

@@ -17,3 +17,5 @@ export { insertSnapshots, readSnapshots, snapshotHistory, previousSnapshot, late
 export type { SnapshotRecord, StoredSnapshot, SnapshotFilter } from './snapshots.js';
 export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions, transitionsSince } from './flag-store.js';
 export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';
+export { enqueueOutbox, settleOutbox, pendingOutbox, outboxStates } from './webhook-outbox.js';
+export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook-outbox.js';

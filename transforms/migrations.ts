@@ -221,6 +221,25 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (account_id, product, code)`,
     ],
   },
+  {
+    version: 3,
+    name: 'webhook outbox',
+    statements: [
+      // One row per (webhook, transition): queued when published, replaced by its outcome, so
+      // messages still pending when the service stopped or crashed are sent after a restart.
+      `CREATE TABLE IF NOT EXISTS {db}.webhook_outbox (
+        webhook String,
+        transition_id String,
+        body String,
+        state LowCardinality(String),
+        attempts UInt32,
+        enqueued_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY (webhook, transition_id)
+      TTL toDateTime(updated_at) + INTERVAL 30 DAY`,
+    ],
+  },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS {db}.schema_migrations (

@@ -5,6 +5,9 @@ import type { FlagTransition } from '../../schemas/flags.js';
 import { createWebhookDispatcher, verifySignature } from '../../server/index.js';
 import { loadConfig } from '../../schemas/config.js';
 import { testLogger } from '../helpers/logger.js';
+import { createTestStore } from '../helpers/store.js';
+import { enqueueOutbox, outboxStates, pendingOutbox, settleOutbox, type Store } from '../../transforms/index.js';
+import { webhookKey, type WebhookOutbox } from '../../server/webhooks.js';
 import { WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and fails the first `failFirst` of them. */
@@ -13,19 +16,34 @@ interface Received {
   body: Buffer;
 }
 
-async function startReceiver(failFirst: number, failStatus = 503): Promise<{ url: string; received: Received[]; server: Server }> {
+async function startReceiver(
+  failFirst: number,
+  failStatus = 503,
+): Promise<{ url: string; received: Received[]; server: Server; recover: () => void }> {
   const received: Received[] = [];
+  let failing = failFirst;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      res.statusCode = received.length <= failFirst ? failStatus : 204;
+      res.statusCode = received.length <= failing ? failStatus : 204;
       res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/readiness`, received, server };
+  const recover = () => {
+    failing = 0;
+  };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/readiness`, received, server, recover };
+}
+
+function storeOutbox(store: Store): WebhookOutbox {
+  return {
+    enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
+    settle: (webhook, message) => settleOutbox(store, webhook, message),
+    pending: (webhook) => pendingOutbox(store, webhook, 1000),
+  };
 }
 
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
@@ -142,5 +160,68 @@ describe('webhooks (real receiver, real service)', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(down.received.length).toBe(attempts);
     for (const r of [rejecting, down]) await new Promise((resolve) => r.server.close(resolve));
+  });
+
+  it('keeps undelivered messages in the outbox across a stop and delivers them after the next start', async () => {
+    const store = await createTestStore();
+    const receiver = await startReceiver(1_000_000, 503);
+    const rejecting = await startReceiver(1_000_000, 400);
+    const transition = (n: number): FlagTransition => ({
+      transition_id: `tr_outbox_${n}`,
+      flag_id: 'fl_outbox',
+      account_id: 'acme',
+      product: 'crm',
+      code: 'low_engagement',
+      kind: n === 1 ? 'opened' : 'updated',
+      severity: 'red',
+      message: `weekly active ratio ${20 + n}% against a minimum of 50%`,
+      value: 0.2 + n / 100,
+      subjects: [],
+      sequence: n,
+      as_of: '2026-11-20',
+      occurred_at: '2026-11-20T12:00:00Z',
+    });
+    const config = loadConfig({
+      WEBHOOKS: JSON.stringify([
+        { url: receiver.url, secret: SECRET },
+        { url: rejecting.url, secret: SECRET },
+      ]),
+      WEBHOOK_RETRY_INITIAL_MS: '20',
+      WEBHOOK_RETRY_MAX_MS: '40',
+      WEBHOOK_MAX_ATTEMPTS: '100',
+    }).webhooks;
+    const first = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    await first.publish([transition(1), transition(2)]);
+    await waitFor(() => receiver.received.length >= 2 && rejecting.received.length >= 2);
+    // A restart while the receiver is down: both messages stay pending for it; the 4xx ones are settled as failed.
+    await first.stop(0);
+    expect((await outboxStates(store, webhookKey(receiver.url))).map((m) => m.state)).toEqual(['pending', 'pending']);
+    await waitFor(() => rejecting.received.length >= 2);
+    const failed = await outboxStates(store, webhookKey(rejecting.url));
+    expect(failed.map((m) => [m.transition_id, m.state, m.attempts])).toEqual([
+      ['tr_outbox_1', 'failed', 1],
+      ['tr_outbox_2', 'failed', 1],
+    ]);
+
+    receiver.recover();
+    const before = receiver.received.length;
+    const second = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    expect(await second.resume()).toBe(2);
+    await waitFor(() => receiver.received.length >= before + 2);
+    const delivered = receiver.received.slice(before).map((r) => r.headers['idempotency-key']);
+    expect(delivered).toEqual(['tr_outbox_1', 'tr_outbox_2']);
+    await waitFor(() => second.pending === 0);
+    let states: Array<{ state: string }> = [];
+    for (let i = 0; i < 100; i++) {
+      states = await outboxStates(store, webhookKey(receiver.url));
+      if (states.every((m) => m.state === 'delivered')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(states.map((m) => m.state)).toEqual(['delivered', 'delivered']);
+    // Nothing left to resume.
+    const third = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    expect(await third.resume()).toBe(0);
+    for (const d of [second, third]) await d.stop(0);
+    for (const r of [receiver, rejecting]) await new Promise((resolve) => r.server.close(resolve));
   });
 });
