@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { errorMessage } from '../schemas/errors.js';
+import { decodeJsonBytes } from '../schemas/json-bytes.js';
 import { deadLetter, ok, type DeadLetter, type Ok } from '../schemas/result.js';
 import { dlqMessage } from './dlq-headers.js';
 import {
@@ -50,25 +51,13 @@ export interface JsonConsumerHandle {
   stop(): Promise<void>;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function parseJsonRecord<T>(record: ConsumedRecord, schema: z.ZodType<T>, maxBytes: number): Ok<T> | DeadLetter {
-  const bytes = record.value;
-  if (bytes === null) return deadLetter('invalid_json', 'message has no value');
-  if (bytes.byteLength > maxBytes) return deadLetter('oversized', `message is ${bytes.byteLength} bytes; the limit is ${maxBytes}`);
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return deadLetter('invalid_utf8', 'message is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return deadLetter('invalid_json', `not JSON: ${errorMessage(error)}`);
-  }
+  if (record.value === null) return deadLetter('invalid_json', 'message has no value');
+  const decoded = decodeJsonBytes(record.value, maxBytes);
+  if (decoded.kind !== 'ok') return decoded;
+  const value = decoded.value;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     return deadLetter('schema_violation', parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; '));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeJsonBytes } from './json-bytes.js';
 import { deadLetter, drop, ok, type StepResult } from './result.js';
 
 /**
@@ -207,31 +208,10 @@ export function normaliseEvent(value: unknown, options: ParseOptions): StepResul
   return ok({ ...base, timestamp });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Decodes raw message bytes (Kafka value, NDJSON line) and validates them. */
 export function parseEventBytes(bytes: Uint8Array | string, options: ParseOptions): StepResult<UsageEvent> {
-  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-  if (size > options.maxBytes) {
-    return deadLetter('oversized', `message is ${size} bytes; the limit is ${options.maxBytes}`);
-  }
-  let text: string;
-  if (typeof bytes === 'string') {
-    text = bytes;
-  } else {
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return deadLetter('invalid_utf8', 'message is not valid UTF-8');
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return deadLetter('invalid_json', `not JSON: ${(error as Error).message}`);
-  }
-  return normaliseEvent(value, options);
+  const decoded = decodeJsonBytes(bytes, options.maxBytes);
+  return decoded.kind === 'ok' ? normaliseEvent(decoded.value, options) : decoded;
 }
 
 /** JSON Schema of the accepted input, for producers to validate on their side. */

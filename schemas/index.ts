@@ -47,3 +47,4 @@ export { assessmentSchema, parseAssessment, parseAssessmentLine } from './assess
 export type { Assessment, AssessmentInput } from './assessment.js';
 export { FLAG_CODES, SEVERITIES, TRANSITION_KINDS, flagTransitionSchema, flagTransitionJsonSchema } from './flags.js';
 export type { FlagCode, Severity, TransitionKind, FlagTransition } from './flags.js';
+export { decodeJsonBytes } from './json-bytes.js';

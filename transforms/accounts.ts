@@ -1,14 +1,11 @@
 import type { AccountRecord } from '../schemas/accounts.js';
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /** Account records: one current row per (account, product); re-loading replaces it. */
 
-function nowDateTime64(): string {
-  return new Date().toISOString().replace('T', ' ').replace('Z', '');
-}
-
 export async function insertAccounts(store: Store, records: readonly AccountRecord[], source: string): Promise<void> {
-  const loadedAt = nowDateTime64();
+  const loadedAt = toDateTime64();
   await store.insert(
     'accounts',
     records.map((r) => ({

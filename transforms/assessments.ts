@@ -3,15 +3,12 @@ import type { Assessment } from '../schemas/assessment.js';
 import { instantMs } from '../schemas/day.js';
 import type { Dimension } from '../schemas/products.js';
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /** CSM assessments: all kept, the latest per dimension counts. */
 
 export interface StoredAssessment extends Assessment {
   assessment_id: string;
-}
-
-function dateTime64(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** Content-derived id: loading the same assessment twice stores it once. */
@@ -21,7 +18,7 @@ export function assessmentId(a: Assessment): string {
 }
 
 export async function insertAssessments(store: Store, assessments: readonly Assessment[]): Promise<StoredAssessment[]> {
-  const recordedAt = dateTime64(Date.now());
+  const recordedAt = toDateTime64(Date.now());
   const stored = assessments.map((a) => ({ ...a, assessment_id: assessmentId(a) }));
   await store.insert(
     'assessments',
@@ -34,7 +31,7 @@ export async function insertAssessments(store: Store, assessments: readonly Asse
       evidence: a.evidence,
       reason: a.reason ?? '',
       assessed_by: a.assessed_by,
-      assessed_at: dateTime64(instantMs(a.assessed_at)),
+      assessed_at: toDateTime64(instantMs(a.assessed_at)),
       recorded_at: recordedAt,
     })),
   );

@@ -1,13 +1,9 @@
 import type { UsageEvent } from '../schemas/event.js';
 import type { RejectionReason } from '../schemas/result.js';
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /** Writes accepted events and rejections; the materialized views do the rest. */
-
-function toDateTime64(ms: number): string {
-  // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: unambiguous for DateTime64(3, 'UTC') on every ClickHouse version.
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
 
 export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
   await store.insert(

@@ -1,5 +1,6 @@
 import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../schemas/flags.js';
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /** Flag transitions (full history, unique by id) and the current state per flag id. */
 
@@ -18,13 +19,12 @@ export interface FlagStateRecord {
   last_changed_on: string;
 }
 
-const dateTime64 = (iso: string) => iso.replace('T', ' ').replace('Z', '');
 const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
 
 export async function insertTransitions(store: Store, transitions: readonly FlagTransition[]): Promise<void> {
   await store.insert(
     'flag_transitions',
-    transitions.map((t) => ({ ...t, occurred_at: dateTime64(t.occurred_at) })),
+    transitions.map((t) => ({ ...t, occurred_at: toDateTime64(t.occurred_at) })),
   );
 }
 
@@ -33,7 +33,7 @@ export async function upsertFlagStates(store: Store, states: readonly FlagStateR
     'flag_state',
     states.map((s) => ({
       ...s,
-      occurred_at: dateTime64(occurredAt),
+      occurred_at: toDateTime64(occurredAt),
       // Later day first, then later transition: matches the ReplacingMergeTree version column.
       version: dayNumber(s.last_changed_on) * 1_000_000 + s.sequence,
     })),

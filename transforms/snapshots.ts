@@ -1,4 +1,5 @@
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /** Readiness snapshots: one per (account, product, day), holding the full report JSON and the config hash used. */
 
@@ -31,12 +32,8 @@ export interface StoredSnapshot {
   report: unknown;
 }
 
-function dateTime64(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
-
 export async function insertSnapshots(store: Store, snapshots: readonly SnapshotRecord[], scoredAtMs = Date.now()): Promise<void> {
-  const scoredAt = dateTime64(scoredAtMs);
+  const scoredAt = toDateTime64(scoredAtMs);
   await store.insert(
     'readiness_snapshots',
     snapshots.map((s) => ({

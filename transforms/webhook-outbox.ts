@@ -1,4 +1,5 @@
 import type { Store } from './store.js';
+import { toDateTime64 } from './datetime.js';
 
 /**
  * The webhook outbox: each message is recorded `pending` before delivery
@@ -13,10 +14,9 @@ export interface OutboxMessage {
   body: string;
 }
 
-const nowDateTime64 = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
 export async function enqueueOutbox(store: Store, webhook: string, messages: readonly OutboxMessage[]): Promise<void> {
-  const at = nowDateTime64();
+  const at = toDateTime64();
   await store.insert(
     'webhook_outbox',
     messages.map((m) => ({ webhook, transition_id: m.transition_id, body: m.body, state: 'pending', attempts: 0, enqueued_at: at, updated_at: at })),
@@ -35,8 +35,8 @@ export async function settleOutbox(
       body: message.body,
       state: message.state,
       attempts: message.attempts,
-      enqueued_at: message.enqueuedAt.replace('T', ' ').replace('Z', ''),
-      updated_at: nowDateTime64(),
+      enqueued_at: toDateTime64(message.enqueuedAt),
+      updated_at: toDateTime64(),
     },
   ]);
 }

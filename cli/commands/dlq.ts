@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createKafkaClient, replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
 import { UsageError } from '../../schemas/errors.js';
 import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
+import { formatReasons } from '../reasons.js';
 import { action, EXIT, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
 import { requireKafka } from './consume.js';
@@ -57,9 +58,7 @@ export function registerDlq(program: Command, run: RunEnv): void {
         if (opts.json) {
           run.stdout(JSON.stringify(summary));
         } else {
-          const reasons = Object.entries(summary.rejectedByReason)
-            .map(([r, n]) => `${r}: ${n}`)
-            .join(', ');
+          const reasons = formatReasons(summary.rejectedByReason);
           run.stdout(
             `${summary.source}: ${summary.replayed} replayed, ${summary.accepted} accepted, ${summary.rejected} still rejected` +
               `${reasons ? ` (${reasons})` : ''}, ${summary.dropped} dropped in ${summary.durationMs} ms` +

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ingestFile } from '../../ingest/index.js';
 import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
+import { formatReasons } from '../reasons.js';
 import { action, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
 
@@ -29,9 +30,7 @@ export function registerIngest(program: Command, run: RunEnv): void {
         if (opts.json) {
           run.stdout(JSON.stringify(summary));
         } else {
-          const reasons = Object.entries(summary.rejectedByReason)
-            .map(([r, n]) => `${r}: ${n}`)
-            .join(', ');
+          const reasons = formatReasons(summary.rejectedByReason);
           run.stdout(
             `${summary.source}: ${summary.accepted} accepted, ${summary.rejected} rejected${reasons ? ` (${reasons})` : ''}, ` +
               `${summary.dropped} dropped, ${summary.batches} batches in ${summary.durationMs} ms` +
