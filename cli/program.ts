@@ -47,12 +47,3 @@ export function reportError(error: unknown, run: RunEnv, verbose: boolean): numb
 export function isCommanderError(error: unknown): error is CommanderError {
   return error instanceof CommanderError;
 }
-
-/** Parses a positive integer option, naming the option on failure. */
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(EXIT.USAGE, 'usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}

@@ -23,7 +23,7 @@ export function registerDlq(program: Command, run: RunEnv): void {
     .description('re-validate dead-lettered messages and store those that now pass, then exit')
     .option('--from-topic [topic]', 'read the dead-letter topic (default KAFKA_DLQ_TOPIC) from its beginning to its current end')
     .option('--file <path>', 'read a DLQ file written by ingest --dlq')
-    .option('--dlq <path>', 'write messages that still fail here (NDJSON, the ingest --dlq format)')
+    .option('--dlq <path>', 'write messages that still fail here (NDJSON, the ingest --dlq format); default: they are only counted')
     .option('--default-product <name>', DEFAULT_PRODUCT_HELP)
     .option('--products <path>', PRODUCTS_HELP)
     .option('--json', 'print one JSON summary object as the last stdout line', false)

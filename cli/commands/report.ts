@@ -18,10 +18,10 @@ export function registerReport(program: Command, run: RunEnv): void {
     .command('report')
     .description('print stored readiness reports, most at risk first (run `score` first)')
     .option('--as-of <day>', 'reports of this day, YYYY-MM-DD (UTC); default: each account-product\'s latest snapshot')
-    .option('--account <id>', 'only this account')
-    .option('--product <name>', 'only this product')
+    .option('--account <id>', 'only this account (default: every account)')
+    .option('--product <name>', 'only this product (default: every product)')
     .option('--format <format>', 'table or json (json: one JSON array on stdout)', 'table')
-    .option('--by <grouping>', 'product-type: accounts per band, median ratios and flag shares per product type')
+    .option('--by <grouping>', 'product-type: accounts per band, median ratios and flag shares per product type (default: one row per account-product)')
     .action(
       action(program, run, async (ctx, opts: ReportOptions) => {
         const asOf = dayOption('--as-of', opts.asOf);

@@ -30,8 +30,8 @@ export function registerScore(program: Command, run: RunEnv): void {
     .command('score')
     .description('compute readiness for a day (or backfill a range): store snapshots, record and publish flag transitions')
     .option('--as-of <day>', 'day to score, YYYY-MM-DD (UTC); default: today')
-    .option('--from <day>', 'first day of a backfill range (with --to)')
-    .option('--to <day>', 'last day of a backfill range (with --from)')
+    .option('--from <day>', 'first day of a backfill range, scored oldest first (with --to; default: none)')
+    .option('--to <day>', 'last day of a backfill range (with --from; default: none)')
     .option('--products <path>', PRODUCTS_HELP)
     .option('--json', 'print one JSON summary object per scored day', false)
     .action(
