@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** The HTTP server could not bind its address (port in use, no permission). */
+  LISTEN_FAILED: 'LISTEN_FAILED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   WEBHOOK_DELIVERY_FAILED: 'WEBHOOK_DELIVERY_FAILED',
   /** Anything not classified above (a bug); the CLI prints the same word. */

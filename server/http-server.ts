@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { ReadinessError, ERROR_CODES, errorMessage } from '../schemas/errors.js';
 import { buildApp, type AppDeps } from './app.js';
 import type { Api } from './routes/context.js';
 
@@ -17,7 +18,16 @@ export interface HttpServer {
 
 export async function startHttpServer(deps: AppDeps): Promise<HttpServer> {
   const { app } = await buildApp(deps);
-  await app.listen({ port: deps.config.port, host: deps.config.host });
+  try {
+    await app.listen({ port: deps.config.port, host: deps.config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    const code = (error as { code?: unknown }).code;
+    const hint = code === 'EADDRINUSE' ? ': the port is in use (set PORT or serve --port; 0 picks a free one)' : code === 'EACCES' ? ': permission denied' : '';
+    throw new ReadinessError(ERROR_CODES.LISTEN_FAILED, `cannot listen on ${deps.config.host}:${deps.config.port}${hint || `: ${errorMessage(error)}`}`, {
+      cause: error,
+    });
+  }
   const address = app.server.address() as AddressInfo;
   const host = deps.config.host === '0.0.0.0' || deps.config.host === '::' ? '127.0.0.1' : deps.config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

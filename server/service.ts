@@ -197,16 +197,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const generatedToken = config.server.tokens ? undefined : generateToken();
   const tokens = config.server.tokens ?? [generatedToken!];
-  const http = await startHttpServer({
-    config: config.server,
-    tokens,
-    scoring,
-    hub,
-    metrics,
-    checks,
-    logger,
-    version: options.version,
-  });
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({
+      config: config.server,
+      tokens,
+      scoring,
+      hub,
+      metrics,
+      checks,
+      logger,
+      version: options.version,
+    });
+  } catch (error) {
+    // Nothing may keep running (and the process alive) when the service cannot start.
+    await Promise.allSettled([consumer?.stop(), accountsConsumer?.stop(), schedule.stop(), webhooks.stop(0)]);
+    await kafka?.close().catch(() => undefined);
+    throw error;
+  }
   const dashboardUrl = generatedToken ? `${http.url}/#token=${generatedToken.token}` : `${http.url}/`;
 
   // Bring today's readiness up to date now rather than at the next tick (skipped when the example data was just scored).

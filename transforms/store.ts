@@ -52,10 +52,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   try {
     connection = mod.createChdbConnection({ path: config.dataDir });
   } catch (error) {
-    throw new StoreError(`cannot open the embedded store in DATA_DIR ${config.dataDir}: ${errorMessage(error)}`, {
-      cause: error,
-      canRetry: false,
-    });
+    throw new StoreError(
+      `cannot open the embedded store in DATA_DIR ${config.dataDir}: ${errorMessage(error)} ` +
+        '(one process at a time can use a data directory: is another usage-readiness process running on it?)',
+      { cause: error, canRetry: false },
+    );
   }
   const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
   return storeFromClient('chdb', config.database, client);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDataDir } from '../helpers/cli.js';
@@ -64,5 +65,41 @@ describe('usage-readiness serve (real CLI process)', () => {
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toMatch(/--port/);
     expect(badPort.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 1 naming the address when the port is taken, instead of hanging', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const res = await runCli(['serve', '--port', String(port)], { env: { DATA_DIR: join(tempDataDir(), 'data'), DEMO_DATA: 'off' } });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(new RegExp(`LISTEN_FAILED.*127\\.0\\.0\\.1:${port}.*port is in use`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('a second process on the same data directory fails with a message naming it', async () => {
+    const port = await freePort();
+    const dataDir = join(tempDataDir(), 'data');
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), DEMO_DATA: 'off', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !(await call(`http://127.0.0.1:${port}`, '/healthz').then((r) => r.status === 200, () => false))) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const second = await runCli(['migrate'], { env: { DATA_DIR: dataDir } });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`DATA_DIR ${dataDir}`);
+      expect(second.stderr).toMatch(/another usage-readiness process/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
