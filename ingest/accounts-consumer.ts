@@ -22,23 +22,21 @@ export interface AccountsConsumerOptions {
 
 export function startAccountsConsumer(options: AccountsConsumerOptions): JsonConsumerHandle {
   const known = new Set(Object.keys(options.products.products));
+  // A record for a product the products file does not list is dead-lettered like any invalid
+  // record, so it can be replayed once the products file lists it.
+  const schema = accountRecordSchema.refine((r) => known.has(r.product), {
+    path: ['product'],
+    message: `is not a product listed in ${options.products.source}`,
+  });
   return startJsonConsumer<AccountRecord>({
     kafka: options.kafka,
     groupId: options.groupId,
     topics: [options.topic],
-    schema: accountRecordSchema,
+    schema,
     logger: options.logger,
     ...(options.dlqTopic ? { dlqTopic: options.dlqTopic } : {}),
     handle: async (records) => {
-      const valid = records.filter((r) => {
-        if (known.has(r.value.product)) return true;
-        options.logger.warn(
-          { topic: r.topic, partition: r.partition, offset: r.offset, product: r.value.product },
-          `account record skipped: product "${r.value.product}" is not in ${options.products.source}`,
-        );
-        return false;
-      });
-      await insertAccounts(options.store, valid.map((r) => r.value), `kafka:${options.topic}`);
+      await insertAccounts(options.store, records.map((r) => r.value), `kafka:${options.topic}`);
     },
   });
 }
