@@ -8,6 +8,7 @@ import { registerScore } from './commands/score.js';
 import { registerReport } from './commands/report.js';
 import { registerAccounts } from './commands/accounts.js';
 import { registerAssess } from './commands/assess.js';
+import { registerExplain } from './commands/explain.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, isCommanderError, reportError, type RunEnv } from './program.js';
 
@@ -24,7 +25,7 @@ export function buildProgram(run: RunEnv): Command {
       'after',
       '\nConfiguration comes from environment variables (see README).\nExit codes: 0 ok, 1 runtime failure, 2 usage error.',
     );
-  for (const register of [registerIngest, registerConsume, registerDlq, registerMigrate, registerSchema, registerScore, registerReport, registerAccounts, registerAssess, registerServe]) register(program, run);
+  for (const register of [registerIngest, registerConsume, registerDlq, registerMigrate, registerSchema, registerScore, registerReport, registerExplain, registerAccounts, registerAssess, registerServe]) register(program, run);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

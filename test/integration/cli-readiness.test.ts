@@ -113,6 +113,17 @@ describe('readiness through the CLI', () => {
     const rerun = await runCli(['score', '--as-of', D], { env });
     expect(rerun.stdout).toMatch(/0 flag transitions/);
 
+    // The explanation of the latest snapshot: the first one, so everything is new and from data.
+    const explained = await runCli(['explain', 'acme', 'crm', '--format', 'json'], { env });
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(JSON.parse(explained.stdout)).toMatchObject({ account_id: 'acme', product: 'crm', from: null, to: D, config_changed: false });
+    const text = await runCli(['explain', 'acme', 'crm'], { env });
+    expect(text.stdout).toContain(`acme / crm: (first snapshot) → ${D}`);
+    const missing = await runCli(['explain', 'nobody', 'crm'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/NOT_FOUND.*account nobody, product crm/);
+    expect((await runCli(['explain', 'acme', 'crm', '--format', 'yaml'], { env })).code).toBe(2);
+
     if (brokers) {
       const config = loadConfig({ KAFKA_BROKERS: brokers, KAFKA_FLAGS_TOPIC: flagsTopic });
       const kafka = createKafkaClient(config.kafka!, pino({ level: 'silent' }));
