@@ -1,6 +1,6 @@
 import type { AccountRecord } from '../schemas/accounts.js';
 import { daysBetween } from '../schemas/day.js';
-import { FLAG_CODES, type FlagCode, type FlagTransition, type Severity } from '../schemas/flags.js';
+import { FLAG_CODES, type FlagCode, type FlagTransition} from '../schemas/flags.js';
 import { DIMENSIONS, type Dimension, type Profile, type ProductSettings, type Thresholds, type Weights } from '../schemas/products.js';
 import type { LatestAssessment } from '../transforms/assessments.js';
 import type { FlagStateRecord } from '../transforms/flag-store.js';
@@ -14,16 +14,8 @@ import { usageScore } from './usage-score.js';
 
 /** The readiness report of one (account, product) on one day, and the pure function that builds it. */
 
-export interface ReportFlag {
-  id: string;
-  code: FlagCode;
-  severity: Severity;
-  message: string;
-  value: number;
-  subjects: string[];
-  opened_on: string;
-  held: boolean;
-}
+/** A flag as it appears in a report: the open flag with its lifecycle fields. */
+export type ReportFlag = OpenFlag;
 
 export interface ReadinessReport {
   account_id: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assessmentSchema } from '../schemas/assessment.js';
 import { daySchema } from '../schemas/day.js';
-import { FLAG_CODES, SEVERITIES, TRANSITION_KINDS } from '../schemas/flags.js';
+import { FLAG_CODES, SEVERITIES, flagTransitionSchema } from '../schemas/flags.js';
 import { DIMENSIONS, PROFILES } from '../schemas/products.js';
 
 /**
@@ -138,22 +138,8 @@ export const readinessListSchema = z.object({
   items: z.array(reportSchema),
 });
 
-export const transitionSchema = z
-  .object({
-    transition_id: z.string(),
-    flag_id: z.string(),
-    account_id: z.string(),
-    product: z.string(),
-    code: z.enum(FLAG_CODES),
-    kind: z.enum(TRANSITION_KINDS),
-    severity: z.enum(SEVERITIES),
-    message: z.string(),
-    value: z.number(),
-    subjects: z.array(z.string()),
-    sequence: z.number().int(),
-    as_of: z.string(),
-    occurred_at: z.string(),
-  })
+// The message schema itself (schemas/flags.ts), so the API documents exactly what is published.
+export const transitionSchema = flagTransitionSchema
   .meta({ id: 'FlagTransition', description: 'One flag transition; the same JSON is sent to Kafka, webhooks and SSE' });
 
 const historyPointSchema = z.object({

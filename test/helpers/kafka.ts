@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll } from 'vitest';
-import { createKafkaClient, type GroupConsumerOptions, type KafkaClient } from '../../ingest/index.js';
-import type { KafkaConfig } from '../../schemas/config.js';
+import { createKafkaClient, eventParseOptions, type GroupConsumerOptions, type KafkaClient } from '../../ingest/index.js';
+import type { IngestConfig, KafkaConfig } from '../../schemas/config.js';
 import { testLogger } from './logger.js';
 
 /**
@@ -49,6 +49,17 @@ export async function brokersForTests(): Promise<string[] | undefined> {
 }
 
 export const suffix = () => randomBytes(5).toString('hex');
+
+/** Small batches and short retries, so Kafka tests exercise batching and outages quickly. */
+export const TEST_INGEST: IngestConfig = {
+  batchMaxRows: 500,
+  batchMaxWaitMs: 200,
+  maxEventBytes: 8_192,
+  maxFutureSkewMs: 86_400_000,
+  retryInitialMs: 100,
+  retryMaxMs: 400,
+};
+export const TEST_PARSE = eventParseOptions(TEST_INGEST, '');
 
 /** Short session and heartbeat so joins, rebalances and shutdowns are quick. */
 export const FAST_CONSUMER: Partial<GroupConsumerOptions> = {

@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, replayDlqFile, replayDlqTopic, startEventConsumer } from '../../ingest/index.js';
-import type { IngestConfig } from '../../schemas/config.js';
 import { eventCount } from '../../transforms/index.js';
 import { lastJson, runCli, tempDataDir } from '../helpers/cli.js';
 import {
@@ -14,21 +13,14 @@ import {
   generateMessages,
   waitFor,
   type TestKafka,
+  TEST_INGEST as INGEST,
+  TEST_PARSE as PARSE,
 } from '../helpers/kafka.js';
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 
 const brokers = await brokersForTests();
 
-const INGEST: IngestConfig = {
-  batchMaxRows: 500,
-  batchMaxWaitMs: 200,
-  maxEventBytes: 8_192,
-  maxFutureSkewMs: 86_400_000,
-  retryInitialMs: 100,
-  retryMaxMs: 400,
-};
-const PARSE = { maxBytes: INGEST.maxEventBytes, maxFutureSkewMs: INGEST.maxFutureSkewMs, defaultProduct: '' };
 const DAY = 86_400_000;
 
 const readLines = (path: string) =>

@@ -9,7 +9,6 @@ import {
   type GroupConsumerOptions,
   type KafkaClient,
 } from '../../ingest/index.js';
-import type { IngestConfig } from '../../schemas/config.js';
 import { StoreError } from '../../schemas/errors.js';
 import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
 import {
@@ -24,21 +23,14 @@ import {
   waitFor,
   type GeneratedMessage,
   type TestKafka,
+  TEST_INGEST as INGEST,
+  TEST_PARSE as PARSE,
 } from '../helpers/kafka.js';
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 
 const brokers = await brokersForTests();
 
-const INGEST: IngestConfig = {
-  batchMaxRows: 500,
-  batchMaxWaitMs: 200,
-  maxEventBytes: 8_192,
-  maxFutureSkewMs: 86_400_000,
-  retryInitialMs: 100,
-  retryMaxMs: 400,
-};
-const PARSE = { maxBytes: INGEST.maxEventBytes, maxFutureSkewMs: INGEST.maxFutureSkewMs, defaultProduct: '' };
 const WIDE = { from: '2000-01-01', to: '2100-01-01' };
 
 const running: EventConsumerHandle[] = [];
