@@ -153,7 +153,7 @@ export const envSchema = z
 
     /** Products file (JSON: usage profile and thresholds per product). Default: the shipped `config/products.json`. */
     PRODUCTS_FILE: z.string().min(1).default(DEFAULT_PRODUCTS_FILE),
-    /** Cron expression of the in-service scoring pass (scores today, UTC). Default `0 * * * *` (hourly). */
+    /** Cron expression of the in-service scoring pass (scores today, UTC), or `off` (no schedule, no start-up pass). Default `0 * * * *` (hourly). */
     SCORING_CRON: z.string().min(1).default('0 * * * *'),
 
     /** pino level: trace, debug, info, warn, error, fatal, silent. Default `info`. */

@@ -7,14 +7,19 @@ import { runScoringPass, type PassResult, type ScoringContext } from './pass.js'
 
 export const DEFAULT_SCORING_CRON = '0 * * * *';
 
+/** Disables the schedule, e.g. on every replica but one, so one process scores and publishes. */
+export const SCORING_CRON_OFF = 'off';
+
 export interface ScoringSchedule {
+  /** False when the schedule is off: this process does not score on its own. */
+  readonly scheduled: boolean;
   /** Runs one pass now (outside the schedule), e.g. at start. */
   runNow(): Promise<PassResult>;
   stop(): Promise<void>;
 }
 
 export interface ScheduleOptions {
-  /** Cron expression (5 or 6 fields); default hourly at minute 0. */
+  /** Cron expression (5 or 6 fields), or `off`; default hourly at minute 0. */
   cron?: string;
   onResult?: (result: PassResult) => void;
   onError?: (error: unknown) => void;
@@ -22,7 +27,8 @@ export interface ScheduleOptions {
 
 export function startScoringSchedule(ctx: ScoringContext, options: ScheduleOptions = {}): ScoringSchedule {
   const expression = options.cron ?? DEFAULT_SCORING_CRON;
-  const check = cron.validateDetailed(expression);
+  const scheduled = expression !== SCORING_CRON_OFF;
+  const check = scheduled ? cron.validateDetailed(expression) : { valid: true, errors: [] };
   if (!check.valid) {
     throw new ConfigError(`SCORING_CRON ${JSON.stringify(expression)} is not a cron expression: ${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
   }
@@ -40,23 +46,21 @@ export function startScoringSchedule(ctx: ScoringContext, options: ScheduleOptio
       running = undefined;
     }
   };
-  const task = cron.schedule(
-    expression,
-    async () => {
-      try {
-        await runOnce();
-      } catch (error) {
-        if (options.onError) options.onError(error);
-        else ctx.logger?.error({ err: error }, 'scheduled scoring pass failed');
-      }
-    },
-    { timezone: 'UTC', name: 'readiness-scoring', noOverlap: true },
-  );
+  const tick = async () => {
+    try {
+      await runOnce();
+    } catch (error) {
+      if (options.onError) options.onError(error);
+      else ctx.logger?.error({ err: error }, 'scheduled scoring pass failed');
+    }
+  };
+  const task = scheduled ? cron.schedule(expression, tick, { timezone: 'UTC', name: 'readiness-scoring', noOverlap: true }) : undefined;
   return {
+    scheduled,
     runNow: runOnce,
     async stop() {
-      await task.stop();
-      await task.destroy();
+      await task?.stop();
+      await task?.destroy();
       if (running) await running.catch(() => undefined);
     },
   };

@@ -218,7 +218,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const dashboardUrl = generatedToken ? `${http.url}/#token=${generatedToken.token}` : `${http.url}/`;
 
   // Bring today's readiness up to date now rather than at the next tick (skipped when the example data was just scored).
-  if (!example) {
+  if (!example && schedule.scheduled) {
     schedule.runNow().then(
       (result) => metrics.onScoringPass(result.duration_ms, 'ok', 'start'),
       (error: unknown) => logger.error({ err: errorMessage(error) }, 'start-up scoring pass failed'),
