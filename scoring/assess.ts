@@ -1,6 +1,6 @@
 import type { Assessment } from '../schemas/assessment.js';
 import { instantMs } from '../schemas/day.js';
-import { NotFoundError } from '../schemas/errors.js';
+import { InputError, NotFoundError } from '../schemas/errors.js';
 import { insertAssessments, latestSnapshotDay, readAccounts, type StoredAssessment } from '../transforms/index.js';
 import { runScoringPass, type PassResult, type ScoringContext } from './pass.js';
 import type { ReadinessReport } from './report.js';
@@ -15,17 +15,32 @@ export interface RecordedAssessments {
   transitions: PassResult['transitions'];
 }
 
+/** Clock skew allowed on `assessed_at`; later times are rejected (they would score days that have not happened). */
+const MAX_FUTURE_MS = 86_400_000;
+
+/** Why an assessment's time cannot be accepted, or undefined when it can. */
+export function assessmentTimeProblem(a: Assessment, now: Date): string | undefined {
+  const at = instantMs(a.assessed_at);
+  return at > now.getTime() + MAX_FUTURE_MS ? `assessed_at ${a.assessed_at} is in the future (now is ${now.toISOString()})` : undefined;
+}
+
 /**
  * Stores assessments and re-scores each touched account-product on the later
  * of its latest snapshot day and the assessment's day (assessments count from
- * the day they were made). `scoreUnscored: false` skips account-products that
- * were never scored.
+ * the day they were made), never past today. `scoreUnscored: false` skips
+ * account-products that were never scored.
  */
 export async function recordAssessments(
   ctx: ScoringContext,
   assessments: readonly Assessment[],
   options: { scoreUnscored?: boolean } = {},
 ): Promise<RecordedAssessments> {
+  const now = (ctx.now ?? (() => new Date()))();
+  for (const a of assessments) {
+    const problem = assessmentTimeProblem(a, now);
+    if (problem) throw new InputError(`assessment of account ${a.account_id}, product ${a.product}, dimension ${a.dimension}: ${problem}`);
+  }
+  const today = now.toISOString().slice(0, 10);
   const stored = await insertAssessments(ctx.store, assessments);
   const touched = new Map<string, { accountId: string; product: string; day: string }>();
   for (const a of assessments) {
@@ -42,7 +57,7 @@ export async function recordAssessments(
     const latest = await latestSnapshotDay(ctx.store, { accountId: t.accountId, product: t.product });
     // A bulk load before the first pass leaves scoring to that pass instead of scoring scattered days.
     if (!latest && options.scoreUnscored === false) continue;
-    const asOf = latest && latest > t.day ? latest : t.day;
+    const asOf = [latest && latest > t.day ? latest : t.day, today].sort()[0]!;
     const result = await runScoringPass(ctx, asOf, { accountId: t.accountId, product: t.product });
     reports.push(...result.reports);
     transitions.push(...result.transitions);

@@ -28,6 +28,9 @@ export interface FlagCondition {
 
 const pct = (x: number) => `${round(x * 100, 1)}%`;
 
+/** Threshold plus margin, rounded like the metrics (0.8 + 0.05 is 0.8500000000000001 in floating point). */
+const past = (threshold: number, margin: number) => round(threshold + margin, 4);
+
 function notApplicable(code: FlagCode, severity: Severity): FlagCondition {
   return { code, severity, message: '', value: 0, subjects: [], active: false, cleared: true, tracksValue: false };
 }
@@ -45,7 +48,7 @@ function lowEngagement(m: UsageMetrics, t: Thresholds, seats: number): FlagCondi
     value,
     subjects: [],
     active: value < min,
-    cleared: value >= min + t.hysteresis_ratio_margin,
+    cleared: value >= past(min, t.hysteresis_ratio_margin),
     tracksValue: true,
   };
 }
@@ -63,7 +66,7 @@ function decliningUsage(m: UsageMetrics, t: Thresholds): FlagCondition {
     value: m.trend.relative_slope,
     subjects: [],
     active,
-    cleared: m.trend.nonzero_windows < t.declining_min_nonzero_windows || m.trend.relative_slope > thr + t.hysteresis_slope_margin,
+    cleared: m.trend.nonzero_windows < t.declining_min_nonzero_windows || m.trend.relative_slope > past(thr, t.hysteresis_slope_margin),
     tracksValue: true,
   };
 }
@@ -75,10 +78,10 @@ function usageBelowThreshold(c: Completion, t: Thresholds, decliningCleared: boo
   const clearedWithMargin = c.criteria.every((x) => {
     if (!x.met) return false;
     if (x.name === 'daily_ratio' || x.name === 'weekly_ratio' || x.name === 'monthly_ratio') {
-      return x.value !== null && x.threshold !== null && x.value >= x.threshold + t.hysteresis_ratio_margin;
+      return x.value !== null && x.threshold !== null && x.value >= past(x.threshold, t.hysteresis_ratio_margin);
     }
     if (x.name === 'workflow_success') {
-      return x.value !== null && x.threshold !== null && x.value >= Math.min(1, x.threshold + t.hysteresis_rate_margin);
+      return x.value !== null && x.threshold !== null && x.value >= Math.min(1, past(x.threshold, t.hysteresis_rate_margin));
     }
     if (x.name === 'not_declining') return decliningCleared;
     return true;
@@ -165,7 +168,7 @@ function workflowFailures(m: UsageMetrics, t: Thresholds): FlagCondition {
     value: rate ?? 0,
     subjects: [],
     active: failing,
-    cleared: rate === null || rate >= Math.min(1, min + t.hysteresis_rate_margin),
+    cleared: rate === null || rate >= Math.min(1, past(min, t.hysteresis_rate_margin)),
     tracksValue: true,
   };
 }

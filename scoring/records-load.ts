@@ -3,7 +3,7 @@ import type { AccountRecord } from '../schemas/accounts.js';
 import { parseAssessmentLine, type Assessment } from '../schemas/assessment.js';
 import type { ProductsConfig } from '../schemas/products.js';
 import { insertAccounts, readAccounts, type Store } from '../transforms/index.js';
-import { recordAssessments, type RecordedAssessments } from './assess.js';
+import { assessmentTimeProblem, recordAssessments, type RecordedAssessments } from './assess.js';
 import type { ScoringContext } from './pass.js';
 
 /**
@@ -68,13 +68,16 @@ export async function loadAssessmentsNdjson(
   source: string,
 ): Promise<LoadSummary & Pick<RecordedAssessments, 'reports' | 'transitions'>> {
   const known = new Set((await readAccounts(ctx.store)).map((a) => `${a.account_id}\u0000${a.product}`));
+  const now = (ctx.now ?? (() => new Date()))();
   const valid: Assessment[] = [];
   const rejected: RejectedLine[] = [];
   let lines = 0;
   for (const l of numberedLines(text)) {
     lines++;
     const r = parseAssessmentLine(l.text);
+    const timeProblem = r.ok ? assessmentTimeProblem(r.value, now) : undefined;
     if (!r.ok) rejected.push({ line: l.line, reason: r.reason });
+    else if (timeProblem) rejected.push({ line: l.line, reason: timeProblem });
     else if (!known.has(`${r.value.account_id}\u0000${r.value.product}`)) {
       rejected.push({ line: l.line, reason: `no account record for account ${r.value.account_id}, product ${r.value.product}` });
     } else valid.push(r.value);

@@ -74,6 +74,14 @@ describe('flag lifecycle and hysteresis', () => {
     });
     expect(kinds).toEqual(['opened', '-', '-', '-', 'resolved']);
   });
+  it('a ratio exactly at threshold + margin clears (no floating-point miss)', () => {
+    // 0.8 + 0.05 is 0.8500000000000001 in floating point; a weekly ratio of exactly 0.85 must clear it.
+    const t = { ...PROFILE_DEFAULTS.daily, low_engagement_ratio: 0.8 };
+    const m = metricsFor(85, 60, t);
+    const low = evaluateUsageFlags(m, usageCompletion(m, t), t, 100).find((c) => c.code === 'low_engagement')!;
+    expect(m.ratios.weekly).toBe(0.85);
+    expect(low.cleared).toBe(true);
+  });
   it('an open flag emits updated only when its number moves by update_min_change', () => {
     expect(runSeries([45, 44, 40, 34, 30], 'low_engagement')).toEqual(['opened', '-', '-', 'updated', '-']);
   });

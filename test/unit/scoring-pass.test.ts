@@ -3,7 +3,7 @@ import type { FlagTransition } from '../../schemas/flags.js';
 import { parseProducts } from '../../schemas/products.js';
 import type { UsageEvent } from '../../schemas/event.js';
 import { insertAccounts, insertEvents } from '../../transforms/index.js';
-import { accountReport, latestReports, listFlags, productTypeRollup, recordAssessment, runScoringPass, type FlagSink } from '../../scoring/index.js';
+import { accountReport, latestReports, loadAssessmentsNdjson, listFlags, productTypeRollup, recordAssessment, runScoringPass, type FlagSink } from '../../scoring/index.js';
 import { createTestStore } from '../helpers/store.js';
 import { readFileSync } from 'node:fs';
 
@@ -87,6 +87,15 @@ describe('scoring pass over the store', () => {
     const [latest] = await latestReports(store);
     expect(latest!.graduation.missing).toEqual([]);
     expect(latest!.graduation.score).not.toBeNull();
+
+    // An assessment dated in the future is refused: it would score a day that has not happened.
+    const future = { account_id: 'acme', product: 'crm', dimension: 'value', score: 2, evidence: 'typo', assessed_by: 'Ana', assessed_at: '2030-01-01T00:00:00Z' } as const;
+    await expect(recordAssessment({ ...ctx, now: () => new Date('2026-11-20T13:00:00Z') }, future)).rejects.toThrow(
+      /account acme, product crm, dimension value: assessed_at 2030-01-01T00:00:00Z is in the future/,
+    );
+    expect((await latestReports(store)).map((x) => [x.as_of, x.graduation.score])).toEqual([['2026-11-20', latest!.graduation.score]]);
+    const bulk = await loadAssessmentsNdjson({ ...ctx, now: () => new Date('2026-11-20T13:00:00Z') }, `${JSON.stringify(future)}\n`, 'file.ndjson');
+    expect(bulk.rejected).toEqual([{ line: 1, reason: expect.stringMatching(/assessed_at 2030-01-01T00:00:00Z is in the future/) as unknown as string }]);
 
     const view = await accountReport(store, { accountId: 'acme', product: 'crm' });
     expect(view?.history).toHaveLength(1);
