@@ -9,6 +9,7 @@ import {
   insertSnapshots,
   insertTransitions,
   latestAssessments,
+  latestTransitionDays,
   readAccounts,
   readReadinessInputs,
   upsertFlagStates,
@@ -51,6 +52,12 @@ export interface PassResult {
   skipped: SkippedAccount[];
   /** Transitions this pass produced and published (empty on a re-run with the same data). */
   transitions: FlagTransition[];
+  /**
+   * Account-products whose flag history already goes past this day: their
+   * snapshot is rewritten, but no transition is recorded (flag history only
+   * moves forward; backfill history oldest day first).
+   */
+  history_ahead: number;
   reports: ReadinessReport[];
   duration_ms: number;
 }
@@ -86,11 +93,12 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const settings = Object.values(products.products);
   const lookback = lookbackDays(settings.map((p) => p.thresholds));
 
-  const [accounts, inputs, assessments, flagStates] = await Promise.all([
+  const [accounts, inputs, assessments, flagStates, historyDays] = await Promise.all([
     readAccounts(store, { startedBy: asOf, ...filter }),
     readReadinessInputs(store, asOf, lookback, filter),
     latestAssessments(store, asOf, filter),
     flagStatesAsOf(store, asOf, filter),
+    latestTransitionDays(store, filter),
   ]);
 
   const assessmentsByAccount = new Map<string, LatestAssessment[]>();
@@ -110,6 +118,7 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const transitions: FlagTransition[] = [];
   const states: FlagStateRecord[] = [];
   const skipped: SkippedAccount[] = [];
+  let historyAhead = 0;
   const hashes = new Map(settings.map((p) => [p.name, productConfigHash(p, products.weights)]));
   for (const account of accounts) {
     const product = products.products[account.product];
@@ -130,6 +139,12 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
       occurredAt,
     });
     reports.push(result.report);
+    const historyDay = historyDays.get(k);
+    if (historyDay !== undefined && historyDay > asOf) {
+      // Recording these would fork the flag's history (a second "opened", sequence restarting).
+      historyAhead++;
+      continue;
+    }
     transitions.push(...result.transitions);
     states.push(...result.states);
   }
@@ -141,9 +156,17 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   for (let i = 0; i < reports.length; i += SNAPSHOT_CHUNK) {
     await insertSnapshots(store, reports.slice(i, i + SNAPSHOT_CHUNK).map(toSnapshot), now.getTime());
   }
-  const result: PassResult = { as_of: asOf, scored: reports.length, skipped, transitions, reports, duration_ms: Date.now() - started };
+  const result: PassResult = {
+    as_of: asOf,
+    scored: reports.length,
+    skipped,
+    transitions,
+    history_ahead: historyAhead,
+    reports,
+    duration_ms: Date.now() - started,
+  };
   ctx.logger?.info(
-    { as_of: asOf, scored: result.scored, skipped: skipped.length, transitions: transitions.length, ms: result.duration_ms },
+    { as_of: asOf, scored: result.scored, skipped: skipped.length, transitions: transitions.length, history_ahead: historyAhead, ms: result.duration_ms },
     'scoring pass finished',
   );
   return result;

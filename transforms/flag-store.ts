@@ -98,6 +98,19 @@ export async function flagStatesAsOf(
   }));
 }
 
+/** Per account-product, the latest day with a recorded flag transition ("account\u0000product" → day). */
+export async function latestTransitionDays(store: Store, filter: { accountId?: string; product?: string } = {}): Promise<Map<string, string>> {
+  const rows = await store.query<{ account_id: string; product: string; day: string }>(
+    `SELECT t.account_id AS account_id, t.product AS product, toString(max(t.as_of)) AS day
+     FROM {db}.flag_transitions AS t
+     WHERE ({account:String} = '' OR t.account_id = {account:String})
+       AND ({product:String} = '' OR t.product = {product:String})
+     GROUP BY t.account_id, t.product`,
+    { account: filter.accountId ?? '', product: filter.product ?? '' },
+  );
+  return new Map(rows.map((r) => [`${r.account_id}\u0000${r.product}`, r.day]));
+}
+
 export interface FlagStateFilter {
   state?: 'open' | 'resolved';
   accountId?: string;

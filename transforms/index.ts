@@ -15,7 +15,7 @@ export { readReadinessInputs, emptyInputs, inputsKey } from './readiness-inputs.
 export type { ReadinessInputs, InputsFilter } from './readiness-inputs.js';
 export { insertSnapshots, readSnapshots, snapshotHistory, previousSnapshot, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotFilter } from './snapshots.js';
-export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions, transitionsSince } from './flag-store.js';
+export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions, transitionsSince, latestTransitionDays } from './flag-store.js';
 export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';
 export { enqueueOutbox, settleOutbox, pendingOutbox, outboxStates } from './webhook-outbox.js';
 export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook-outbox.js';

@@ -21,8 +21,9 @@ function progressBar(p: RangeProgress, width = 30): string {
   return `\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${p.done}/${p.total} ${p.as_of}`;
 }
 
-function summaryLine(r: Pick<PassResult, 'as_of' | 'scored' | 'skipped' | 'transitions' | 'duration_ms'>): string {
-  return `${r.as_of}: ${r.scored} account-products scored, ${r.transitions.length} flag transitions, ${r.skipped.length} skipped (${r.duration_ms} ms)`;
+function summaryLine(r: Pick<PassResult, 'as_of' | 'scored' | 'skipped' | 'transitions' | 'history_ahead' | 'duration_ms'>): string {
+  const ahead = r.history_ahead > 0 ? `; ${r.history_ahead} with flag history after this day: no transitions recorded for them` : '';
+  return `${r.as_of}: ${r.scored} account-products scored, ${r.transitions.length} flag transitions, ${r.skipped.length} skipped (${r.duration_ms} ms)${ahead}`;
 }
 
 export function registerScore(program: Command, run: RunEnv): void {

@@ -75,6 +75,12 @@ describe('scoring pass over the store', () => {
 
     const again = await runScoringPass(ctx, '2026-11-20');
     expect(again.transitions).toEqual([]);
+
+    // Scoring an earlier day after a later one rewrites its snapshot but does not fork the flag history.
+    const earlier = await runScoringPass(ctx, '2026-11-19');
+    expect(earlier.reports[0]!.flags.map((f) => f.code)).toEqual(['usage_below_threshold']);
+    expect(earlier.transitions).toEqual([]);
+    expect(earlier.history_ahead).toBe(1);
     expect(sink.batches).toHaveLength(1);
     expect(await latestReports(store)).toHaveLength(1);
     expect((await listFlags(store, { state: 'open' })).map((f) => f.code)).toEqual(['usage_below_threshold']);
@@ -98,7 +104,7 @@ describe('scoring pass over the store', () => {
     expect(bulk.rejected).toEqual([{ line: 1, reason: expect.stringMatching(/assessed_at 2030-01-01T00:00:00Z is in the future/) as unknown as string }]);
 
     const view = await accountReport(store, { accountId: 'acme', product: 'crm' });
-    expect(view?.history).toHaveLength(1);
+    expect(view?.history.map((h) => h.as_of)).toEqual(['2026-11-19', '2026-11-20']);
     expect((await productTypeRollup(store))[0]).toMatchObject({ product_type: 'daily', accounts: 1 });
   });
 
