@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { UsageEvent } from '../schemas/event.js';
 import type { RejectionReason } from '../schemas/result.js';
 import type { Store } from './store.js';
@@ -54,6 +55,7 @@ export async function insertRejections(store: Store, rejections: readonly Reject
         source_offset: r.offset ?? '-1',
         line: r.line ?? 0,
         payload_bytes: bytes.byteLength,
+        payload_sha256: createHash('sha256').update(bytes).digest('hex'),
         // Lossy on invalid UTF-8 by design: the excerpt is for reading, the DLQ keeps the bytes.
         payload_excerpt: bytes.subarray(0, EXCERPT_BYTES).toString('utf8'),
       };

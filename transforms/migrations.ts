@@ -104,8 +104,9 @@ export const MIGRATIONS: Migration[] = [
       WHERE workflow != '' AND status != ''
       GROUP BY account_id, product, workflow, day`,
 
-      // Rejected input, queryable without reading the dead-letter topic. Keyed by
-      // where it came from, so re-reading the same input does not double-count.
+      // Rejected input, queryable without reading the dead-letter topic. Keyed by where it
+      // came from and a hash of its bytes, so re-reading the same input does not double-count
+      // while different input rejected at the same place (stdin, a reused path) does count.
       `CREATE TABLE IF NOT EXISTS {db}.rejections (
         rejected_at DateTime64(3, 'UTC'),
         reason LowCardinality(String),
@@ -116,10 +117,11 @@ export const MIGRATIONS: Migration[] = [
         source_offset Int64,
         line UInt64,
         payload_bytes UInt32,
+        payload_sha256 String,
         payload_excerpt String
       ) ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(rejected_at)
-      ORDER BY (reason, source, source_topic, source_partition, source_offset, line)`,
+      ORDER BY (reason, source, source_topic, source_partition, source_offset, line, payload_sha256)`,
     ],
   },
   {

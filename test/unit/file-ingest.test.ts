@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, type DlqFileEntry } from '../../ingest/index.js';
 import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
@@ -81,6 +82,17 @@ describe('ingest --file into the embedded store', () => {
     expect(await snapshot()).toEqual(first);
     expect(first.events).toBe(50);
     expect(first.dau.reduce((n, d) => n + d.users, 0)).toBe(35);
+  });
+
+  it('counts different rejected input at the same place separately, and the same input once', async () => {
+    const store = await createTestStore();
+    const viaStdin = (text: string) =>
+      ingestFile({ path: '-', stdin: Readable.from([Buffer.from(text)]), store, config, parse, logger: testLogger });
+    await viaStdin(`${ev('s1', 'u1', '2026-01-05')}\nbroken one\n`);
+    await viaStdin(`${ev('s2', 'u1', '2026-01-05')}\nbroken two\n`);
+    await viaStdin(`${ev('s2', 'u1', '2026-01-05')}\nbroken two\n`); // the same input again
+    const counts = await rejectionCounts(store);
+    expect(counts).toEqual([expect.objectContaining({ reason: 'invalid_json', source: 'stdin', count: 2 })]);
   });
 
   it('names a missing input file', async () => {
