@@ -61,10 +61,18 @@ export class BatchWriter {
     return Math.max(0, this.firstAddedAt + this.options.config.batchMaxWaitMs - now);
   }
 
+  /**
+   * Writes what is held. Rows added while a flush runs belong to the next one;
+   * rows of a flush that fails for good are kept for the next try.
+   */
   async flush(): Promise<FlushResult> {
     const events = this.events;
     const rejections = this.rejections;
+    const firstAddedAt = this.firstAddedAt;
     if (events.length === 0 && rejections.length === 0) return { events: 0, rejections: 0, durationMs: 0 };
+    this.events = [];
+    this.rejections = [];
+    this.firstAddedAt = undefined;
     const started = Date.now();
     const { store, config, logger, source } = this.options;
     const retry = {
@@ -74,12 +82,24 @@ export class BatchWriter {
       onRetry: (error: unknown, attempt: number, delayMs: number) =>
         logger.warn({ attempt, delayMs, err: errorMessage(error) }, 'store write failed; retrying'),
     };
+    const putBack = (keptEvents: UsageEvent[], keptRejections: Rejection[]) => {
+      this.events = keptEvents.concat(this.events);
+      this.rejections = keptRejections.concat(this.rejections);
+      this.firstAddedAt = firstAddedAt;
+    };
     // Events first: a rejection row is only bookkeeping, losing an event is not acceptable.
-    if (events.length > 0) await retryWithBackoff(() => insertEvents(store, events, source), retry);
-    if (rejections.length > 0) await retryWithBackoff(() => insertRejections(store, rejections), retry);
-    this.events = [];
-    this.rejections = [];
-    this.firstAddedAt = undefined;
+    try {
+      if (events.length > 0) await retryWithBackoff(() => insertEvents(store, events, source), retry);
+    } catch (error) {
+      putBack(events, rejections);
+      throw error;
+    }
+    try {
+      if (rejections.length > 0) await retryWithBackoff(() => insertRejections(store, rejections), retry);
+    } catch (error) {
+      putBack([], rejections);
+      throw error;
+    }
     const result = { events: events.length, rejections: rejections.length, durationMs: Date.now() - started };
     this.options.onFlush?.(result);
     return result;

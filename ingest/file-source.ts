@@ -97,8 +97,23 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
     },
   });
 
+  // A slow stream (`tail -f … | ingest --file -`) must not hold a part-filled batch until the
+  // next line arrives: a timer flushes it once BATCH_MAX_WAIT_MS has passed.
+  let flushing: Promise<unknown> | undefined;
+  let timerError: unknown;
+  const flushNow = () =>
+    (flushing ??= writer.flush().finally(() => {
+      flushing = undefined;
+    }));
+  const timer = setInterval(
+    () => {
+      if (!flushing && writer.isDue()) flushNow().catch((error: unknown) => (timerError = error));
+    },
+    Math.max(20, Math.floor(config.batchMaxWaitMs / 2)),
+  );
   try {
     for await (const line of splitLines(input as AsyncIterable<Buffer>, config.maxEventBytes)) {
+      if (timerError !== undefined) throw timerError;
       if (line.bytes.length === 0 && !line.oversized) continue;
       if (line.bytes.toString('utf8').trim() === '') continue;
       summary.lines++;
@@ -121,10 +136,13 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
           await writeLine(dlq, entry);
         }
       }
-      if (writer.isDue()) await writer.flush();
+      if (writer.isDue()) await flushNow();
     }
+    await flushing;
+    if (timerError !== undefined) throw timerError;
     await writer.flush();
   } finally {
+    clearInterval(timer);
     if (dlq) await closeStream(dlq);
   }
   summary.durationMs = Date.now() - started;

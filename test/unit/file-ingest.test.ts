@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, type DlqFileEntry } from '../../ingest/index.js';
 import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
@@ -93,6 +93,19 @@ describe('ingest --file into the embedded store', () => {
     await viaStdin(`${ev('s2', 'u1', '2026-01-05')}\nbroken two\n`); // the same input again
     const counts = await rejectionCounts(store);
     expect(counts).toEqual([expect.objectContaining({ reason: 'invalid_json', source: 'stdin', count: 2 })]);
+  });
+
+  it('stores a part-filled batch from a slow stream once BATCH_MAX_WAIT_MS has passed, before the stream ends', async () => {
+    const store = await createTestStore();
+    const input = new PassThrough();
+    const done = ingestFile({ path: '-', stdin: input, store, config: { ...config, batchMaxRows: 1000, batchMaxWaitMs: 100 }, parse, logger: testLogger });
+    input.write(`${ev('slow-1', 'u1', '2026-01-05')}\n${ev('slow-2', 'u2', '2026-01-05')}\n`);
+    const deadline = Date.now() + 5_000;
+    while ((await eventCount(store)) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await eventCount(store)).toBe(2);
+    input.end(`${ev('slow-3', 'u3', '2026-01-05')}\n`);
+    expect(await done).toMatchObject({ accepted: 3 });
+    expect(await eventCount(store)).toBe(3);
   });
 
   it('names a missing input file', async () => {
