@@ -112,7 +112,13 @@ export function trend(windowsNewestFirst: readonly number[]): Trend {
   };
 }
 
-/** Activation (used within D-27…D) and regularity (used in ≥ N of the 4 weekly windows) of core features. */
+/** Core-feature activation and regularity look at four weekly windows, D-27…D (the definition's fixed span). */
+const CORE_FEATURE_WEEKS = 4;
+
+/**
+ * Activation (used within D-27…D) and regularity (used in ≥ N of the 4 weekly windows) of core features.
+ * `unused` (for the core_features_unused flag) uses that flag's window, 28 days when the flag is off.
+ */
 export function coreFeatures(
   features: readonly string[],
   agesByFeature: Readonly<Record<string, readonly number[]>>,
@@ -124,11 +130,12 @@ export function coreFeatures(
   const irregular: string[] = [];
   for (const feature of features) {
     const ages = agesByFeature[feature] ?? [];
-    if (ages.some((a) => a <= 27)) activated++;
-    const windows = new Set(ages.filter((a) => a <= 27).map((a) => Math.floor(a / 7)));
+    const recent = ages.filter((a) => a < CORE_FEATURE_WEEKS * 7);
+    if (recent.length > 0) activated++;
+    const windows = new Set(recent.map((a) => Math.floor(a / 7)));
     if (windows.size >= t.regular_min_windows) regular++;
     else irregular.push(feature);
-    const unusedDays = t.core_feature_unused_days ?? 28;
+    const unusedDays = t.core_feature_unused_days ?? CORE_FEATURE_WEEKS * 7;
     if (!ages.some((a) => a < unusedDays)) unused.push(feature);
   }
   return { activated, regular, total: features.length, unused: unused.sort(), irregular: irregular.sort() };
