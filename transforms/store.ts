@@ -99,8 +99,13 @@ export function storeFromClient(kind: 'chdb' | 'server', database: string, clien
    * INSERT ... SELECT over the rows bound as one parameter reads nothing else.
    */
   const insertEmbedded = async (table: string, rows: readonly object[]) => {
-    const types = await columnTypes(table);
     const columns = Object.keys(rows[0]!);
+    let types = await columnTypes(table);
+    if (columns.some((c) => !types.has(c))) {
+      // The table may have changed since its columns were read (a migration by another process).
+      structures.delete(table);
+      types = await columnTypes(table);
+    }
     const structure = columns
       .map((c) => {
         const type = types.get(c);
