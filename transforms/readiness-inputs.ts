@@ -38,7 +38,7 @@ const SCOPED_ACCOUNTS = `SELECT account_id, product, champion_user_ids, key_user
          AND ({product:String} = '' OR product = {product:String})`;
 
 /** Daily, weekly (six windows, resampled in one scan) and 30-day distinct users. */
-export const ACTIVITY_SQL = `
+const ACTIVITY_SQL = `
 SELECT a.account_id AS account_id, a.product AS product,
        uniqExactMergeResample(0, 7, 1)(a.users, toUInt32(dateDiff('day', a.day, {as_of:Date}))) AS daily_users,
        uniqExactMergeResample(0, 42, 7)(a.users, toUInt32(dateDiff('day', a.day, {as_of:Date}))) AS weekly_windows,
@@ -49,7 +49,7 @@ WHERE a.day BETWEEN {as_of:Date} - 41 AND {as_of:Date}
 GROUP BY a.account_id, a.product`;
 
 /** Days on which each core feature was used. */
-export const CORE_FEATURES_SQL = `
+const CORE_FEATURES_SQL = `
 SELECT f.account_id AS account_id, f.product AS product, f.feature AS feature,
        groupUniqArray(toUInt32(dateDiff('day', f.day, {as_of:Date}))) AS ages
 FROM {db}.daily_feature_usage AS f
@@ -59,7 +59,7 @@ WHERE f.day BETWEEN {as_of:Date} - {lookback:UInt16} AND {as_of:Date}
 GROUP BY f.account_id, f.product, f.feature`;
 
 /** Last active day of each champion and key user. */
-export const PEOPLE_SQL = `
+const PEOPLE_SQL = `
 SELECT u.account_id AS account_id, u.product AS product, u.user_id AS user_id,
        toUInt32(dateDiff('day', max(u.day), {as_of:Date})) AS age
 FROM {db}.daily_user_activity AS u
@@ -69,7 +69,7 @@ WHERE u.day BETWEEN {as_of:Date} - {lookback:UInt16} AND {as_of:Date}
 GROUP BY u.account_id, u.product, u.user_id`;
 
 /** Critical-workflow runs and successes per day (every workflow when an account lists none). */
-export const WORKFLOWS_SQL = `
+const WORKFLOWS_SQL = `
 SELECT w.account_id AS account_id, w.product AS product,
        toUInt32(dateDiff('day', w.day, {as_of:Date})) AS age,
        uniqExactMerge(w.runs) AS runs,

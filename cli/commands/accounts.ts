@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadAccountsNdjson } from '../../scoring/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
-import { loadProducts, PRODUCTS_HELP, readInput } from '../readiness-options.js';
+import { readInput } from '../input-file.js';
+import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
 
 export function registerAccounts(program: Command, run: RunEnv): void {
   const accounts = program.command('accounts').description('account records: licensed seats, dates, champions, key users, core features, critical workflows');

@@ -3,7 +3,8 @@ import { parseAssessment } from '../../schemas/assessment.js';
 import { UsageError } from '../../schemas/errors.js';
 import { loadAssessmentsNdjson, recordAssessment } from '../../scoring/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
-import { loadProducts, PRODUCTS_HELP, readInput } from '../readiness-options.js';
+import { readInput } from '../input-file.js';
+import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
 import { flagSinkFor } from '../flag-sink.js';
 
 interface AssessOptions {
