@@ -140,6 +140,8 @@ export const envSchema = z
     WEBHOOK_RETRY_INITIAL_MS: intFromEnv(1, 3_600_000).default(1000),
     /** Longest delay between webhook retries (ms). Default 300000 (5 minutes). */
     WEBHOOK_RETRY_MAX_MS: intFromEnv(1, 86_400_000).default(300_000),
+    /** How often `serve` looks for webhook messages recorded by other processes (ms). Default 30000. */
+    WEBHOOK_OUTBOX_POLL_MS: intFromEnv(100, 3_600_000).default(30_000),
     /** Timeout of one webhook request (ms). Default 10000. */
     WEBHOOK_TIMEOUT_MS: intFromEnv(100, 600_000).default(10_000),
     /**
@@ -246,6 +248,7 @@ export interface WebhookConfig {
   retryInitialMs: number;
   retryMaxMs: number;
   timeoutMs: number;
+  outboxPollMs: number;
 }
 
 export interface ScoringConfig {
@@ -332,6 +335,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       retryInitialMs: env.WEBHOOK_RETRY_INITIAL_MS,
       retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      outboxPollMs: env.WEBHOOK_OUTBOX_POLL_MS,
     },
     scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
     logLevel: env.LOG_LEVEL,

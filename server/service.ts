@@ -11,14 +11,14 @@ import { utcToday } from '../schemas/day.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { ProductsConfig } from '../schemas/products.js';
 import { fanOutSink, listFlags, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
-import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../transforms/index.js';
+import type { Store } from '../transforms/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
 import { createMetrics, type OpenFlagCount, type PartitionLag, type ServiceMetrics } from './metrics.js';
 import type { ReadinessCheck } from './routes/context.js';
-import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks.js';
+import { createWebhookDispatcher, storeWebhookOutbox, type WebhookDispatcher } from './webhooks.js';
 
 /**
  * The whole service of `usage-readiness serve`: Kafka ingestion when
@@ -91,9 +91,6 @@ async function consumerLag(kafka: KafkaClient, groupId: string, topics: readonly
   return rows;
 }
 
-/** Most pending webhook messages re-queued per subscription at start. */
-const WEBHOOK_RESUME_LIMIT = 100_000;
-
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, store, products, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -104,11 +101,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger: logger.child({ component: 'webhooks' }),
     onAttempt: (outcome, webhook) => metrics.onWebhookAttempt(outcome, webhook),
     userAgent: `usage-readiness/${options.version}`,
-    outbox: {
-      enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
-      settle: (webhook, message) => settleOutbox(store, webhook, message),
-      pending: (webhook) => pendingOutbox(store, webhook, WEBHOOK_RESUME_LIMIT),
-    },
+    outbox: storeWebhookOutbox(store),
   });
 
   // Kafka first among sinks: when it fails, the pass fails and re-publishes every
@@ -122,6 +115,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   sinks.push(countingSink(metrics), hub, webhooks);
   await webhooks.resume();
+  // Transitions recorded by other processes (`score`, `assess` against the same ClickHouse) wait in the outbox.
+  const outboxPoll =
+    config.webhooks.subscriptions.length > 0
+      ? setInterval(() => {
+          webhooks.resume().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'could not read the webhook outbox'));
+        }, config.webhooks.outboxPollMs)
+      : undefined;
+  outboxPoll?.unref();
   const scoring: ScoringContext = { store, products, sink: fanOutSink(...sinks), logger: logger.child({ component: 'scoring' }), now };
 
   let example: ExampleLoad | undefined;
@@ -211,6 +212,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   } catch (error) {
     // Nothing may keep running (and the process alive) when the service cannot start.
+    clearInterval(outboxPoll);
     await Promise.allSettled([consumer?.stop(), accountsConsumer?.stop(), schedule.stop(), webhooks.stop(0)]);
     await kafka?.close().catch(() => undefined);
     throw error;
@@ -247,6 +249,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await step('accounts consumer', async () => accountsConsumer?.stop());
         await step('scoring schedule', () => schedule.stop());
         await step('HTTP server', () => http.close());
+        clearInterval(outboxPoll);
         await step('webhooks', () => webhooks.stop(config.server.shutdownGraceMs));
         await step('Kafka client', async () => kafka?.close());
       })();

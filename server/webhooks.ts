@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebhookConfig, WebhookSubscription } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { FlagTransition } from '../schemas/flags.js';
+import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../transforms/index.js';
 import { matchesFilter } from './flag-hub.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature.js';
 
@@ -47,7 +48,10 @@ export interface WebhookDispatcherOptions {
 export interface WebhookDispatcher {
   /** Queues every transition for each subscription whose filter matches. */
   publish(transitions: readonly FlagTransition[]): Promise<void>;
-  /** Re-queues messages a previous run left pending in the outbox; resolves to how many. */
+  /**
+   * Queues messages pending in the outbox that this process does not hold: left by a
+   * previous run, or recorded by another process (the command line). Resolves to how many.
+   */
   resume(): Promise<number>;
   /** Messages queued or in flight. */
   readonly pending: number;
@@ -153,8 +157,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   }
 
   // Best effort: a settle that fails leaves the message pending, so it is sent again after a restart.
+  // Messages this process finished, so a `resume()` racing their settle row does not send them again.
+  const finished = new Set<string>();
   async function settle(lane: Lane, message: Queued, state: 'delivered' | 'failed', attempts: number): Promise<void> {
     if (!options.outbox) return;
+    if (finished.size > 50_000) finished.clear();
+    finished.add(`${lane.key}:${message.id}`);
     try {
       await options.outbox.settle(lane.key, { transition_id: message.id, body: message.body, state, attempts, enqueuedAt: message.enqueuedAt });
     } catch (error) {
@@ -230,13 +238,16 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       let resumed = 0;
       for (const lane of lanes) {
         const queued = new Set(lane.queue.map((m) => m.id));
-        const pending = (await options.outbox.pending(lane.key)).filter((m) => !queued.has(m.transition_id));
+        const pending = (await options.outbox.pending(lane.key)).filter(
+          (m) => !queued.has(m.transition_id) && !finished.has(`${lane.key}:${m.transition_id}`),
+        );
         if (pending.length === 0) continue;
-        lane.queue.unshift(
+        // Appended: the queue's head may be in flight.
+        lane.queue.push(
           ...pending.map((m) => ({ id: m.transition_id, body: m.body, kind: (JSON.parse(m.body) as { kind: string }).kind, enqueuedAt: m.enqueued_at })),
         );
         resumed += pending.length;
-        logger.info({ webhook: lane.label, messages: pending.length }, 'resuming webhook messages left pending by a previous run');
+        logger.info({ webhook: lane.label, messages: pending.length }, 'queued webhook messages found pending in the outbox');
         void pump(lane);
       }
       return resumed;
@@ -267,5 +278,33 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       }
       return abandoned.length;
     },
+  };
+}
+
+/**
+ * A flag sink that only records matching transitions in the outbox, for a
+ * process that does not deliver webhooks itself (the command line): the
+ * service picks them up with `resume()` and delivers them.
+ */
+export function webhookOutboxSink(config: WebhookConfig, outbox: WebhookOutbox): { publish(transitions: readonly FlagTransition[]): Promise<void> } {
+  return {
+    async publish(transitions) {
+      for (const subscription of config.subscriptions) {
+        const messages = transitions.filter((t) => matchesFilter(t, subscription)).map((t) => ({ transition_id: t.transition_id, body: JSON.stringify(t) }));
+        if (messages.length > 0) await outbox.enqueue(webhookKey(subscription.url), messages);
+      }
+    },
+  };
+}
+
+/** Most pending messages re-queued per subscription by one `resume()`. */
+const OUTBOX_RESUME_LIMIT = 100_000;
+
+/** The outbox kept in the store's `webhook_outbox` table. */
+export function storeWebhookOutbox(store: Store): WebhookOutbox {
+  return {
+    enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
+    settle: (webhook, message) => settleOutbox(store, webhook, message),
+    pending: (webhook) => pendingOutbox(store, webhook, OUTBOX_RESUME_LIMIT),
   };
 }

@@ -6,8 +6,8 @@ import { createWebhookDispatcher, verifySignature } from '../../server/index.js'
 import { loadConfig } from '../../schemas/config.js';
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
-import { enqueueOutbox, outboxStates, pendingOutbox, settleOutbox, type Store } from '../../transforms/index.js';
-import { webhookKey, type WebhookOutbox } from '../../server/webhooks.js';
+import { outboxStates } from '../../transforms/index.js';
+import { storeWebhookOutbox, webhookKey, webhookOutboxSink } from '../../server/webhooks.js';
 import { WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and fails the first `failFirst` of them. */
@@ -38,13 +38,6 @@ async function startReceiver(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/readiness`, received, server, recover };
 }
 
-function storeOutbox(store: Store): WebhookOutbox {
-  return {
-    enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
-    settle: (webhook, message) => settleOutbox(store, webhook, message),
-    pending: (webhook) => pendingOutbox(store, webhook, 1000),
-  };
-}
 
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
@@ -190,7 +183,7 @@ describe('webhooks (real receiver, real service)', () => {
       WEBHOOK_RETRY_MAX_MS: '40',
       WEBHOOK_MAX_ATTEMPTS: '100',
     }).webhooks;
-    const first = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    const first = createWebhookDispatcher({ config, logger: testLogger, outbox: storeWebhookOutbox(store) });
     await first.publish([transition(1), transition(2)]);
     await waitFor(() => receiver.received.length >= 2 && rejecting.received.length >= 2);
     // A restart while the receiver is down: both messages stay pending for it; the 4xx ones are settled as failed.
@@ -205,7 +198,7 @@ describe('webhooks (real receiver, real service)', () => {
 
     receiver.recover();
     const before = receiver.received.length;
-    const second = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    const second = createWebhookDispatcher({ config, logger: testLogger, outbox: storeWebhookOutbox(store) });
     expect(await second.resume()).toBe(2);
     await waitFor(() => receiver.received.length >= before + 2);
     const delivered = receiver.received.slice(before).map((r) => r.headers['idempotency-key']);
@@ -219,9 +212,58 @@ describe('webhooks (real receiver, real service)', () => {
     }
     expect(states.map((m) => m.state)).toEqual(['delivered', 'delivered']);
     // Nothing left to resume.
-    const third = createWebhookDispatcher({ config, logger: testLogger, outbox: storeOutbox(store) });
+    const third = createWebhookDispatcher({ config, logger: testLogger, outbox: storeWebhookOutbox(store) });
     expect(await third.resume()).toBe(0);
     for (const d of [second, third]) await d.stop(0);
     for (const r of [receiver, rejecting]) await new Promise((resolve) => r.server.close(resolve));
+  });
+
+  it('delivers transitions another process recorded in the outbox (the command line), once, to matching subscriptions', async () => {
+    const store = await createTestStore();
+    const receiver = await startReceiver(0);
+    const other = await startReceiver(0);
+    const config = loadConfig({
+      WEBHOOKS: JSON.stringify([
+        { url: receiver.url, secret: SECRET, codes: ['low_engagement'] },
+        { url: other.url, secret: SECRET, codes: ['champion_inactive'] },
+      ]),
+    }).webhooks;
+    const transition: FlagTransition = {
+      transition_id: 'tr_cli_1',
+      flag_id: 'fl_cli',
+      account_id: 'acme',
+      product: 'crm',
+      code: 'low_engagement',
+      kind: 'opened',
+      severity: 'red',
+      message: 'weekly active ratio 20% against a minimum of 50%',
+      value: 0.2,
+      subjects: [],
+      sequence: 1,
+      as_of: '2026-11-20',
+      occurred_at: '2026-11-20T12:00:00Z',
+    };
+    // What `score`/`assess` do: record only.
+    await webhookOutboxSink(config, storeWebhookOutbox(store)).publish([transition]);
+    expect((await outboxStates(store, webhookKey(receiver.url))).map((m) => m.state)).toEqual(['pending']);
+    expect(await outboxStates(store, webhookKey(other.url))).toEqual([]);
+
+    // What the service does on its outbox poll.
+    const dispatcher = createWebhookDispatcher({ config, logger: testLogger, outbox: storeWebhookOutbox(store) });
+    expect(await dispatcher.resume()).toBe(1);
+    await waitFor(() => receiver.received.length >= 1);
+    expect(receiver.received[0]!.headers['idempotency-key']).toBe('tr_cli_1');
+    expect(JSON.parse(receiver.received[0]!.body.toString('utf8'))).toEqual(transition);
+    let states: Array<{ state: string }> = [];
+    for (let i = 0; i < 100 && states[0]?.state !== 'delivered'; i++) {
+      states = await outboxStates(store, webhookKey(receiver.url));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(states.map((m) => m.state)).toEqual(['delivered']);
+    expect(await dispatcher.resume()).toBe(0);
+    await dispatcher.stop(0);
+    expect(receiver.received).toHaveLength(1);
+    expect(other.received).toHaveLength(0);
+    for (const r of [receiver, other]) await new Promise((resolve) => r.server.close(resolve));
   });
 });
