@@ -47,6 +47,26 @@ async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+/** A low_engagement transition for acme/crm; tests override what they need. */
+function transitionFixture(overrides: Partial<FlagTransition> = {}): FlagTransition {
+  return {
+    transition_id: 'tr_test_0001',
+    flag_id: 'fl_test',
+    account_id: 'acme',
+    product: 'crm',
+    code: 'low_engagement',
+    kind: 'opened',
+    severity: 'red',
+    message: 'weekly active ratio 20% against a minimum of 50%',
+    value: 0.2,
+    subjects: [],
+    sequence: 1,
+    as_of: '2026-11-20',
+    occurred_at: '2026-11-20T12:00:00Z',
+    ...overrides,
+  };
+}
+
 const SECRET = 'whsec-test-0123456789abcdef';
 const OTHER_SECRET = 'whsec-other-0123456789abcdef';
 
@@ -113,21 +133,7 @@ describe('webhooks (real receiver, real service)', () => {
   it('does not retry a 4xx answer, and reports what is still queued at shutdown', async () => {
     const rejecting = await startReceiver(100, 400);
     const down = await startReceiver(100, 503);
-    const transition: FlagTransition = {
-      transition_id: 'tr_test_0001',
-      flag_id: 'fl_test',
-      account_id: 'acme',
-      product: 'crm',
-      code: 'low_engagement',
-      kind: 'opened',
-      severity: 'red',
-      message: 'weekly active ratio 20% against a minimum of 50%',
-      value: 0.2,
-      subjects: [],
-      sequence: 1,
-      as_of: '2026-11-20',
-      occurred_at: '2026-11-20T12:00:00Z',
-    };
+    const transition = transitionFixture();
     const outcomes: string[] = [];
     const dispatcher = createWebhookDispatcher({
       config: loadConfig({
@@ -159,21 +165,15 @@ describe('webhooks (real receiver, real service)', () => {
     const store = await createTestStore();
     const receiver = await startReceiver(1_000_000, 503);
     const rejecting = await startReceiver(1_000_000, 400);
-    const transition = (n: number): FlagTransition => ({
-      transition_id: `tr_outbox_${n}`,
-      flag_id: 'fl_outbox',
-      account_id: 'acme',
-      product: 'crm',
-      code: 'low_engagement',
-      kind: n === 1 ? 'opened' : 'updated',
-      severity: 'red',
-      message: `weekly active ratio ${20 + n}% against a minimum of 50%`,
-      value: 0.2 + n / 100,
-      subjects: [],
-      sequence: n,
-      as_of: '2026-11-20',
-      occurred_at: '2026-11-20T12:00:00Z',
-    });
+    const transition = (n: number) =>
+      transitionFixture({
+        transition_id: `tr_outbox_${n}`,
+        flag_id: 'fl_outbox',
+        kind: n === 1 ? 'opened' : 'updated',
+        message: `weekly active ratio ${20 + n}% against a minimum of 50%`,
+        value: 0.2 + n / 100,
+        sequence: n,
+      });
     const config = loadConfig({
       WEBHOOKS: JSON.stringify([
         { url: receiver.url, secret: SECRET },
@@ -228,21 +228,7 @@ describe('webhooks (real receiver, real service)', () => {
         { url: other.url, secret: SECRET, codes: ['champion_inactive'] },
       ]),
     }).webhooks;
-    const transition: FlagTransition = {
-      transition_id: 'tr_cli_1',
-      flag_id: 'fl_cli',
-      account_id: 'acme',
-      product: 'crm',
-      code: 'low_engagement',
-      kind: 'opened',
-      severity: 'red',
-      message: 'weekly active ratio 20% against a minimum of 50%',
-      value: 0.2,
-      subjects: [],
-      sequence: 1,
-      as_of: '2026-11-20',
-      occurred_at: '2026-11-20T12:00:00Z',
-    };
+    const transition = transitionFixture({ transition_id: 'tr_cli_1', flag_id: 'fl_cli' });
     // What `score`/`assess` do: record only.
     await webhookOutboxSink(config, storeWebhookOutbox(store)).publish([transition]);
     expect((await outboxStates(store, webhookKey(receiver.url))).map((m) => m.state)).toEqual(['pending']);
