@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { AccountRecord } from '../schemas/accounts.js';
+import type { Assessment } from '../schemas/assessment.js';
 
 export const EXAMPLE_END_DAY = '2026-11-20';
 export const EXAMPLE_DAYS = 90;
@@ -82,8 +84,8 @@ const SCENARIOS: Record<Profile, Scenario[]> = {
   periodic: ['healthy', 'workflow_failures', 'healthy', 'overdue', 'low_engagement'],
 };
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
+/** mulberry32: small, fast, deterministic (also used by tests that need reproducible data). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -97,29 +99,11 @@ function rng(seed: number): () => number {
 const DAY_MS = 86_400_000;
 const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export interface ExampleAccount {
-  account_id: string;
-  account_name: string;
-  product: string;
-  licensed_seats: number;
-  onboarding_started_at: string;
-  target_graduation_date: string;
-  champion_user_ids: string[];
-  key_user_ids: string[];
-  core_features: string[];
-  critical_workflows: string[];
-  csm: string;
-}
+/** Account records as `accounts load` reads them, with the optional name and CSM filled in. */
+export type ExampleAccount = AccountRecord & { account_name: string; csm: string };
 
-export interface ExampleAssessment {
-  account_id: string;
-  product: string;
-  dimension: 'technical' | 'knowledge' | 'value' | 'stakeholder';
-  score: number;
-  evidence: string;
-  assessed_by: string;
-  assessed_at: string;
-}
+/** CSM assessments of the four dimensions the CSM owns, as `assess --file` reads them. */
+export type ExampleAssessment = Assessment & { dimension: Exclude<Assessment['dimension'], 'usage'> };
 
 export interface ExampleDataSet {
   endDay: string;

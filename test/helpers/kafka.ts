@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { afterAll } from 'vitest';
 import { createKafkaClient, eventParseOptions, type GroupConsumerOptions, type KafkaClient } from '../../ingest/index.js';
 import type { IngestConfig, KafkaConfig } from '../../schemas/config.js';
+import { rng } from '../../examples/generate.js';
 import { testLogger } from './logger.js';
 
 /**
@@ -185,17 +186,6 @@ export interface GeneratedMessage {
   event?: { eventId: string; accountId: string; product: string; userId: string; day: string };
 }
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GenerateOptions {
   seed?: number;
@@ -214,7 +204,7 @@ export interface GenerateOptions {
  * few Segment `identify` calls (dropped) and malformed messages of every kind.
  */
 export function generateMessages(count: number, options: GenerateOptions = {}): GeneratedMessage[] {
-  const rnd = prng(options.seed ?? 42);
+  const rnd = rng(options.seed ?? 42);
   const now = options.now ?? Date.now();
   const prefix = options.idPrefix ?? suffix();
   const badKinds: BadKind[] = ['invalid_json', 'invalid_utf8', 'schema_violation', 'oversized', 'future_timestamp'];
