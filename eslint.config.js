@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', '.cache', 'coverage', 'server/public/vendor'] },
+  { ignores: ['node_modules', 'dist', 'data', '.cache', 'coverage', 'server/public/vendor'] },
   js.configs.recommended,
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
   // The dashboard is plain browser JS (ES modules, no build step).

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between a clone and a run.
-import { register } from 'tsx/esm/api';
+// Runs the compiled program in dist/ (`npm run build`; `npm ci` builds it through `prepare`).
 
 // A closed pipe (`report | head`) is a normal end of output, not a crash.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,8 +9,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-register();
-const { main } = await import('../cli/main.ts');
+let main;
+try {
+  ({ main } = await import('../dist/cli/main.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/main.js')) throw error;
+  process.stderr.write('usage-readiness: the compiled program is missing (dist/); run `npm run build` in the package directory\n');
+  process.exit(1);
+}
 const code = await main(process.argv.slice(2), {
   env: process.env,
   stdout: (line) => process.stdout.write(`${line}\n`),

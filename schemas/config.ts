@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { packageFile } from './package-files.js';
 
 /**
  * Every setting the service reads, parsed once at start from the environment.
@@ -46,7 +46,7 @@ const webhookEntry = z.object({
 });
 
 /** The products file shipped with the service, found relative to this module so any working directory works. */
-export const DEFAULT_PRODUCTS_FILE = fileURLToPath(new URL('../config/products.json', import.meta.url));
+export const DEFAULT_PRODUCTS_FILE = packageFile('config', 'products.json');
 
 export const envSchema = z
   .object({

@@ -1,6 +1,5 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -8,6 +7,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { Logger } from 'pino';
 import type { ApiToken, ServerConfig } from '../schemas/config.js';
 import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
+import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext } from '../scoring/index.js';
 import { createAuthenticator } from './auth.js';
@@ -37,7 +37,7 @@ export interface AppDeps {
   version: string;
 }
 
-const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const PUBLIC_DIR = packageFile('server', 'public');
 const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
 /** Builds the HTTP application (routes, auth, errors, OpenAPI, dashboard) without listening. */

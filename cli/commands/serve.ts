@@ -1,11 +1,10 @@
-import { createRequire } from 'node:module';
 import { InvalidArgumentError, type Command } from 'commander';
+import { PACKAGE_VERSION as version } from '../../schemas/package-files.js';
 import { startService } from '../../server/index.js';
 import { action, type RunEnv } from '../program.js';
 import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Commander reports this error with the option's name and the bad value. */
 function portNumber(value: string): number {
