@@ -35,11 +35,12 @@ function renderRows(header: string[], rows: string[][], colourColumn: number | u
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 export function reportTable(reports: readonly ReadinessReport[], colour: boolean): string[] {
-  const header = ['account', 'product', 'type', 'band', 'score', 'ready', 'usage', 'daily', 'weekly', 'monthly', 'trend (6 wk)', 'flags'];
+  const header = ['account', 'product', 'type', 'risk', 'band', 'score', 'ready', 'usage', 'daily', 'weekly', 'monthly', 'trend (6 wk)', 'flags'];
   const rows = reports.map((r) => [
     r.account_id,
     r.product,
     r.product_type,
+    r.risk.score.toFixed(1),
     r.graduation.band,
     r.graduation.score === null ? '—' : r.graduation.score.toFixed(2),
     r.graduation.ready ? 'yes' : 'no',
@@ -50,7 +51,7 @@ export function reportTable(reports: readonly ReadinessReport[], colour: boolean
     `${sparkline(r.trend.weekly_active)} ${r.trend.relative_slope >= 0 ? '+' : ''}${r.trend.relative_slope.toFixed(2)}`,
     r.flags.map((f) => (f.severity === 'red' ? `!${f.code}` : f.code)).join(' ') || '—',
   ]);
-  return renderRows(header, rows, colour ? 3 : undefined, (i) => COLOURS[reports[i]!.graduation.band]);
+  return renderRows(header, rows, colour ? 4 : undefined, (i) => COLOURS[reports[i]!.graduation.band]);
 }
 
 export function rollupTable(rollups: readonly ProductTypeRollup[]): string[] {

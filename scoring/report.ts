@@ -9,6 +9,7 @@ import { usageCompletion, type Criterion } from './completion.js';
 import { applyLifecycle, type OpenFlag } from './flag-lifecycle.js';
 import { evaluateOverdue, evaluateUsageFlags } from './flag-rules.js';
 import { computeMetrics, type ActiveUsers, type CoreFeatures, type PeopleActivity, type Ratios, type Workflows } from './metrics.js';
+import { riskOf, type Risk } from './risk.js';
 import { graduation, type DimensionScore, type Graduation } from './scorecard.js';
 import { usageScore } from './usage-score.js';
 
@@ -39,6 +40,8 @@ export interface ReadinessReport {
   onboarding: { started_at: string; target_graduation_date: string; days_past_target: number };
   thresholds: Thresholds;
   config_hash: string;
+  /** How urgently it needs attention, with the parts that make the number ("why this rank"). */
+  risk: Risk;
 }
 
 export interface ScoreInput {
@@ -116,7 +119,7 @@ export function scoreAccount(input: ScoreInput): ScoreResult {
   const open = [...usageLife.open, ...overdueLife.open].sort(bySeverityThenCode);
   const final = overdueLife.open.length > 0 ? scoreWith(open) : before;
 
-  const report: ReadinessReport = {
+  const report: Omit<ReadinessReport, 'risk'> = {
     account_id: account.account_id,
     account_name: account.account_name ?? null,
     csm: account.csm ?? null,
@@ -143,7 +146,7 @@ export function scoreAccount(input: ScoreInput): ScoreResult {
     config_hash: input.configHash,
   };
   return {
-    report,
+    report: { ...report, risk: riskOf(report) },
     transitions: [...usageLife.transitions, ...overdueLife.transitions],
     states: [...usageLife.states, ...overdueLife.states],
   };

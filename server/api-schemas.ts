@@ -102,6 +102,13 @@ const dimensionScore = z.object({
   source: z.string().nullable(),
 });
 
+const riskSchema = z
+  .object({
+    score: z.number().meta({ description: 'Sum of the parts; the default sort, highest first' }),
+    parts: z.array(z.object({ factor: z.string(), points: z.number(), text: z.string() })).meta({ description: 'Why this rank: largest part first' }),
+  })
+  .meta({ description: 'How urgently the account-product needs attention (docs/scoring.md, Risk)' });
+
 export const reportSchema = z
   .object({
     account_id: z.string(),
@@ -127,6 +134,7 @@ export const reportSchema = z
       dimensions: z.record(z.enum(DIMENSIONS), dimensionScore),
       missing: z.array(z.enum(DIMENSIONS)),
     }),
+    risk: riskSchema,
   })
   .meta({ id: 'ReadinessReport', description: 'Readiness of one account-product on one day' });
 

@@ -163,7 +163,7 @@ async function renderPortfolio(params) {
     select('band', 'Band', BANDS.map((b) => [b, BAND_LABEL[b]])),
     select('flag', 'Open flag', Object.entries(FLAG_LABEL)),
     select('ready', 'Graduation', [['true', 'Ready to graduate'], ['false', 'Not yet']]),
-    h('span', { class: 'muted small', style: 'margin-left:auto' }, 'Sorted by risk: red flags, band, score'),
+    h('span', { class: 'muted small', style: 'margin-left:auto' }, 'Highest risk first'),
   );
 
   const rows = list.items.map((r) =>
@@ -176,6 +176,7 @@ async function renderPortfolio(params) {
         onclick: () => (location.hash = `#/accounts/${encodeURIComponent(r.account_id)}/${encodeURIComponent(r.product)}`),
       },
       h('td', {}, h('div', { class: 'account-name' }, accountLabel(r)), h('div', { class: 'muted small' }, `${r.product} · ${r.licensed_seats} seats`)),
+      h('td', { class: 'num' }, h('div', { class: 'score', 'data-risk': '' }, fmt(r.risk ? r.risk.score : null, 0)), h('div', { class: 'muted small' }, r.risk && r.risk.parts[0] ? r.risk.parts[0].text : '')),
       h('td', {}, h('span', { class: 'chip type' }, r.product_type)),
       h('td', {}, bandPill(r.graduation.band), r.graduation.ready ? h('div', { class: 'small met', style: 'margin-top:3px' }, '✓ graduates') : null),
       h('td', { class: 'num' }, h('div', { class: 'score', 'data-score': '' }, fmt(r.graduation.score, 2)), h('div', { class: 'muted small' }, `usage ${fmt(r.usage.score, 1)}`)),
@@ -187,8 +188,8 @@ async function renderPortfolio(params) {
   const table = h(
     'table',
     { class: 'portfolio', 'data-testid': 'portfolio' },
-    h('thead', {}, h('tr', {}, ['Account', 'Type', 'Band', 'Score', 'Active ratios vs threshold', 'Weekly active (6 wk)', 'Open flags'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'No account matches these filters'))),
+    h('thead', {}, h('tr', {}, ['Account', 'Risk', 'Type', 'Band', 'Score', 'Active ratios vs threshold', 'Weekly active (6 wk)', 'Open flags'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: '8', class: 'empty' }, 'No account matches these filters'))),
   );
   const last = Math.min(list.total, list.offset + list.items.length);
   const pager = h(
@@ -321,6 +322,18 @@ function explanationCard(e) {
   );
 }
 
+function riskCard(risk) {
+  const parts = (risk && risk.parts) || [];
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'why-rank' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Why this rank'), h('span', { class: 'muted small' }, `risk ${fmt(risk ? risk.score : null, 1)}`)),
+    parts.length
+      ? h('table', { class: 'metrics' }, h('tbody', {}, parts.map((p) => h('tr', {}, h('td', {}, p.text), h('td', { class: 'value num' }, `+${fmt(p.points, 1)}`)))))
+      : h('p', { class: 'muted' }, 'Nothing raises the risk: no open flag, scorecard complete.'),
+  );
+}
+
 function timelineCard(transitions) {
   const items = [...transitions].sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : -1)).slice(0, 30);
   return h(
@@ -416,6 +429,7 @@ async function renderAccount(account, product, flash) {
     h('a', { href: '#/', class: 'back' }, '← Portfolio'),
     hero,
     flags ? h('section', { class: 'card' }, h('h2', { style: 'margin-bottom:8px' }, 'Open flags'), flags) : '',
+    riskCard(r.risk),
     h('div', { class: 'grid two', style: 'margin-top:16px' }, scorecard(g), usageTable(r)),
     h(
       'div',

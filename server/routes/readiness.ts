@@ -13,7 +13,7 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       schema: {
         summary: 'Readiness of every account-product, most at risk first',
         description:
-          'Latest report per account-product (or the reports of `as_of`), filtered, sorted by risk (open red flags, then band, then score) and paginated with `limit`/`offset`.',
+          'Latest report per account-product (or the reports of `as_of`), filtered, sorted by `risk.score` (highest first; docs/scoring.md), then band, then score, and paginated with `limit`/`offset`.',
         tags: ['readiness'],
         security: BEARER,
         querystring: readinessQuerySchema,
