@@ -71,11 +71,23 @@ export class InputError extends ReadinessError {
   }
 }
 
-/** The store could not be reached or refused a statement. Transient by default. */
+/** The store could not be reached (or is overloaded). Transient by default. */
 export class StoreError extends ReadinessError {
   constructor(message: string, options: ReadinessErrorOptions = {}) {
     super(ERROR_CODES.STORE_UNAVAILABLE, message, { canRetry: true, ...options });
     this.name = 'StoreError';
+  }
+}
+
+/**
+ * The store answered and refused a statement (bad SQL, data it cannot parse or
+ * store): retrying the same statement will not help. Its message carries the
+ * engine's text, for the log, not for API clients.
+ */
+export class StoreQueryError extends ReadinessError {
+  constructor(message: string, options: ReadinessErrorOptions = {}) {
+    super(ERROR_CODES.STORE_QUERY_FAILED, message, { canRetry: false, ...options });
+    this.name = 'StoreQueryError';
   }
 }
 

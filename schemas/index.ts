@@ -7,6 +7,7 @@ export {
   UsageError,
   InputError,
   StoreError,
+  StoreQueryError,
   ERROR_CODES,
   isReadinessError,
   errorMessage,

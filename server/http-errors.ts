@@ -32,9 +32,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INPUT_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   STORE_UNAVAILABLE: 503,
-  STORE_QUERY_FAILED: 503,
+  STORE_QUERY_FAILED: 500,
   KAFKA_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
+};
+
+/** Errors whose own message is for the service log; clients get this text instead. */
+const PUBLIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  STORE_QUERY_FAILED: 'the store could not run a query for this request; the service log has the details',
+  STORE_UNAVAILABLE: 'the store is not reachable; retry later',
 };
 
 export function errorBody(code: string, message: string, details?: FieldIssue[]): ErrorBody {
@@ -57,6 +63,9 @@ export function installErrorHandlers(app: FastifyInstance, onUnexpected: (error:
     if (isReadinessError(error)) {
       const status = STATUS[error.code] ?? 500;
       if (status >= 500) onUnexpected(error);
+      // The engine's text (statement, values, internals) goes to the log only.
+      const public_ = PUBLIC_MESSAGES[error.code];
+      if (public_) return reply.status(status).send(errorBody(error.code, public_));
       const details = Array.isArray(error.details) ? (error.details as FieldIssue[]) : undefined;
       return reply.status(status).send(errorBody(error.code, error.message, details));
     }

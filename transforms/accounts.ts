@@ -47,6 +47,9 @@ export interface AccountFilter {
   product?: string;
 }
 
+/** The last day a Date column holds: "no bound" without converting a string in SQL. */
+const LAST_DAY = '2149-06-06';
+
 export async function readAccounts(store: Store, filter: AccountFilter = {}): Promise<AccountRecord[]> {
   const rows = await store.query<AccountRow>(
     `SELECT c.account_id AS account_id, c.product AS product, c.account_name AS account_name, c.csm AS csm,
@@ -56,11 +59,11 @@ export async function readAccounts(store: Store, filter: AccountFilter = {}): Pr
             c.champion_user_ids AS champion_user_ids, c.key_user_ids AS key_user_ids,
             c.core_features AS core_features, c.critical_workflows AS critical_workflows
      FROM {db}.accounts AS c FINAL
-     WHERE ({started_by:String} = '' OR c.onboarding_started_at <= toDateOrZero({started_by:String}))
+     WHERE c.onboarding_started_at <= {started_by:Date}
        AND ({account:String} = '' OR c.account_id = {account:String})
        AND ({product:String} = '' OR c.product = {product:String})
      ORDER BY c.account_id, c.product`,
-    { started_by: filter.startedBy ?? '', account: filter.accountId ?? '', product: filter.product ?? '' },
+    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '' },
   );
   return rows.map((r) => ({
     account_id: r.account_id,

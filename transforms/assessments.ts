@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Assessment } from '../schemas/assessment.js';
-import { instantMs } from '../schemas/day.js';
+import { addDays, instantMs } from '../schemas/day.js';
 import type { Dimension } from '../schemas/products.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
@@ -54,7 +54,11 @@ interface LatestRow extends Omit<LatestAssessment, 'score'> {
   score: number | string;
 }
 
-/** Per (account, product, dimension) the latest assessment made on or before the end of day `asOf`. */
+/**
+ * Per (account, product, dimension) the latest assessment made on or before the end of day `asOf`.
+ * The raw column is compared with a bound instant: `toDate()` of a DateTime64 outside the Date
+ * range wraps around, and the engine's part pruning then skips whole merged parts.
+ */
 export async function latestAssessments(
   store: Store,
   asOf: string,
@@ -68,11 +72,11 @@ export async function latestAssessments(
             argMax(s.assessed_by, (s.assessed_at, s.assessment_id)) AS assessed_by,
             formatDateTime(max(s.assessed_at), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS assessed_at
      FROM {db}.assessments AS s
-     WHERE toDate(s.assessed_at) <= {as_of:Date}
+     WHERE s.assessed_at < {before:DateTime64(3, 'UTC')}
        AND ({account:String} = '' OR s.account_id = {account:String})
        AND ({product:String} = '' OR s.product = {product:String})
      GROUP BY s.account_id, s.product, s.dimension`,
-    { as_of: asOf, account: filter.accountId ?? '', product: filter.product ?? '' },
+    { before: toDateTime64(`${addDays(asOf, 1)}T00:00:00Z`), account: filter.accountId ?? '', product: filter.product ?? '' },
   );
   return rows.map((r) => ({ ...r, score: Number(r.score) }));
 }

@@ -1,6 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../schemas/config.js';
-import { StoreError, errorMessage } from '../schemas/errors.js';
+import { ReadinessError, StoreError, StoreQueryError, errorMessage } from '../schemas/errors.js';
 import type { createChdbConnection } from 'chdb/connection';
 
 type ChdbConnectionModule = { createChdbConnection: typeof createChdbConnection };
@@ -62,16 +62,39 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   return storeFromClient('chdb', config.database, client);
 }
 
-function wrapError(action: string, error: unknown): StoreError {
-  if (error instanceof StoreError) return error;
+/**
+ * Engine error types that mean "the store cannot serve this now" (overload,
+ * replication or network trouble inside a cluster), not "this statement is
+ * wrong": retried by ingestion and answered 503 by the API.
+ */
+const TRANSIENT_ENGINE_ERRORS = new Set([
+  'TIMEOUT_EXCEEDED',
+  'SOCKET_TIMEOUT',
+  'NETWORK_ERROR',
+  'TOO_MANY_SIMULTANEOUS_QUERIES',
+  'MEMORY_LIMIT_EXCEEDED',
+  'TABLE_IS_READ_ONLY',
+  'ALL_CONNECTION_TRIES_FAILED',
+  'KEEPER_EXCEPTION',
+  'NO_ZOOKEEPER',
+  'TOO_MANY_PARTS',
+  'ABORTED',
+]);
+
+/**
+ * Classifies a client error: an error the engine raised with its numeric code
+ * is a statement or data error (StoreQueryError, not retried) unless its type
+ * is transient; anything else (refused connection, reset socket, client
+ * timeout) means the store is unreachable (StoreError, retried).
+ */
+export function classifyStoreError(action: string, error: unknown): ReadinessError {
+  if (error instanceof ReadinessError) return error;
   const code = (error as { code?: unknown }).code;
   const type = (error as { type?: unknown }).type;
-  // ClickHouse errors with a server code are statement errors (bad SQL, bad data): retrying will not help.
-  const isStatementError = typeof code === 'string' && /^\d+$/.test(code) && type !== 'TIMEOUT_EXCEEDED';
-  return new StoreError(`${action} failed: ${errorMessage(error)}`, {
-    cause: error,
-    canRetry: !isStatementError,
-  });
+  const fromEngine = typeof code === 'string' && /^\d+$/.test(code);
+  const message = `${action} failed: ${errorMessage(error)}`;
+  if (fromEngine && !(typeof type === 'string' && TRANSIENT_ENGINE_ERRORS.has(type))) return new StoreQueryError(message, { cause: error });
+  return new StoreError(message, { cause: error });
 }
 
 export function storeFromClient(kind: 'chdb' | 'server', database: string, client: ClickHouseClient): Store {
@@ -109,7 +132,7 @@ export function storeFromClient(kind: 'chdb' | 'server', database: string, clien
     const structure = columns
       .map((c) => {
         const type = types.get(c);
-        if (!type) throw new StoreError(`insert into ${table}: unknown column ${c}`, { canRetry: false });
+        if (!type) throw new StoreQueryError(`insert into ${table}: unknown column ${c}`);
         return `${c} ${type}`;
       })
       .join(', ');
@@ -128,14 +151,14 @@ export function storeFromClient(kind: 'chdb' | 'server', database: string, clien
         const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow' });
         return (await result.json()) as T[];
       } catch (error) {
-        throw wrapError('query', error);
+        throw classifyStoreError('query', error);
       }
     },
     async command(text: string, params: QueryParams = {}): Promise<void> {
       try {
         await client.command({ query: sql(text), query_params: params });
       } catch (error) {
-        throw wrapError('command', error);
+        throw classifyStoreError('command', error);
       }
     },
     async insert(table: string, rows: readonly object[]): Promise<void> {
@@ -147,7 +170,7 @@ export function storeFromClient(kind: 'chdb' | 'server', database: string, clien
           await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow' });
         }
       } catch (error) {
-        throw wrapError(`insert into ${table}`, error);
+        throw classifyStoreError(`insert into ${table}`, error);
       }
     },
     async ping(): Promise<boolean> {

@@ -1,0 +1,30 @@
+import { createClient } from '@clickhouse/client';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ERROR_CODES, StoreError, StoreQueryError } from '../../schemas/errors.js';
+import { storeFromClient } from '../../transforms/store.js';
+import { createTestStore } from '../helpers/store.js';
+
+/** Statement and data errors are not outages: they are classified apart, and not retried. */
+describe('store error classification', () => {
+  it('a statement the engine refuses is STORE_QUERY_FAILED, not retried', async () => {
+    const store = await createTestStore();
+    const syntax = await store.query('SELEC 1').catch((e: unknown) => e);
+    expect(syntax).toBeInstanceOf(StoreQueryError);
+    expect(syntax).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED, canRetry: false });
+    const data = await store.query('SELECT toDate({v:String}) AS d', { v: 'not a day' }).catch((e: unknown) => e);
+    expect(data).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED, canRetry: false });
+    const column = await store.insert('assessments', [{ no_such_column: 1 }]).catch((e: unknown) => e);
+    expect(column).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED, canRetry: false });
+  });
+
+  it('a store that cannot be reached is STORE_UNAVAILABLE and may be retried', async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const client = createClient({ url: 'http://127.0.0.1:9', request_timeout: 2000 });
+    onTestFinished(() => client.close());
+    const store = storeFromClient('server', 'nowhere', client);
+    const error = await store.query('SELECT 1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: ERROR_CODES.STORE_UNAVAILABLE, canRetry: true });
+    expect(await store.ping()).toBe(false);
+  });
+});
