@@ -58,6 +58,14 @@ export const envSchema = z
     CLICKHOUSE_PASSWORD: z.string().default(''),
     /** Database holding every table of this service. Default `usage_readiness`. */
     CLICKHOUSE_DATABASE: identifier.default('usage_readiness'),
+    /**
+     * ClickHouse cluster (a name from the servers' `remote_servers`, one shard, any number of
+     * replicas): DDL runs ON CLUSTER with Replicated engines. Unset: a single server. Needs CLICKHOUSE_URL.
+     */
+    CLICKHOUSE_CLUSTER: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a cluster name (letters, digits, _ . -)')
+      .optional(),
     /** Data directory of the embedded chDB store. Default `./data`. */
     DATA_DIR: z.string().min(1).default('./data'),
 
@@ -169,6 +177,9 @@ export const envSchema = z
         message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required when KAFKA_SASL_MECHANISM is set',
       });
     }
+    if (env.CLICKHOUSE_CLUSTER && !env.CLICKHOUSE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CLICKHOUSE_CLUSTER'], message: 'needs CLICKHOUSE_URL (the embedded store is a single node)' });
+    }
     if (env.WEBHOOK_RETRY_MAX_MS < env.WEBHOOK_RETRY_INITIAL_MS) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_RETRY_MAX_MS'], message: 'must be at least WEBHOOK_RETRY_INITIAL_MS' });
     }
@@ -188,6 +199,7 @@ export interface StoreConfig {
   user: string;
   password: string;
   database: string;
+  cluster?: string | undefined;
   dataDir: string;
 }
 
@@ -291,6 +303,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       user: env.CLICKHOUSE_USER,
       password: env.CLICKHOUSE_PASSWORD,
       database: env.CLICKHOUSE_DATABASE,
+      cluster: env.CLICKHOUSE_CLUSTER,
       dataDir: env.DATA_DIR,
     },
     kafka: env.KAFKA_BROKERS

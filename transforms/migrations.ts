@@ -1,10 +1,18 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadinessError, ERROR_CODES, errorMessage } from '../schemas/errors.js';
+import { renderDdl, type DdlTarget } from './ddl.js';
 import type { Store } from './store.js';
 
 /**
  * Versioned, idempotent schema migrations. Each statement is safe to run
  * twice (IF NOT EXISTS); applied versions are recorded in `schema_migrations`
- * so `migrate` reports what it did. Append new versions; never edit old ones.
+ * so `migrate` reports what it did. Append new versions; never edit old ones;
+ * version numbers may have gaps. Statements are written for a single node and
+ * rendered for a cluster by `renderDdl` (transforms/ddl.ts), so write them in the
+ * forms it knows: CREATE/ALTER/DROP/… with the object name right after the keyword
+ * (and IF [NOT] EXISTS), MergeTree-family engines, and INSERT for backfills.
  */
 export interface Migration {
   version: number;
@@ -244,36 +252,102 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
+const CREATE_DATABASE = 'CREATE DATABASE IF NOT EXISTS {db}';
+
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
   version UInt32,
   name String,
   applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree ORDER BY version`;
 
+/**
+ * The migration lock is a table whose existence is the lock: CREATE TABLE without IF NOT EXISTS
+ * succeeds for exactly one caller (on a cluster, the first in the distributed DDL queue), and
+ * DROP releases it. ClickHouse has no advisory locks; this needs nothing beyond DDL. The table
+ * comment names the holder, and the server's clock dates it.
+ */
+const LOCK_TABLE = 'schema_migrations_lock';
+const TABLE_ALREADY_EXISTS = '57';
+
+/** How long a process waits for another one's migration before giving up (ms). */
+export const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+/** A lock older than this was left by a process that died mid-migration and is broken (ms). */
+export const MIGRATION_LOCK_STALE_MS = 30 * 60_000;
+/** How often a waiting process looks at the lock again (ms). */
+export const MIGRATION_LOCK_POLL_MS = 250;
+
+export interface MigrateOptions {
+  migrations?: Migration[];
+  lockWaitMs?: number;
+  lockStaleMs?: number;
+}
+
 export interface MigrationReport {
   applied: Migration[];
   current: number;
 }
 
-export async function migrate(store: Store, migrations: Migration[] = MIGRATIONS): Promise<MigrationReport> {
+function target(store: Store): DdlTarget {
+  return { cluster: store.cluster };
+}
+
+/**
+ * Every statement `migrate` runs to bring an empty database to the latest version, rendered
+ * for the target and with the database name filled in: what `migrate --print` shows a DBA.
+ * The ledger inserts are included, so a script applied by hand is recognised as applied.
+ */
+export function migrationScript(database: string, ddl: DdlTarget, migrations: Migration[] = MIGRATIONS): string[] {
+  const fill = (text: string) => text.replaceAll('{db}', database);
+  const out = [CREATE_DATABASE, CREATE_LEDGER].map((s) => fill(renderDdl(s, ddl)));
+  for (const m of sorted(migrations)) {
+    out.push(`-- migration ${m.version}: ${m.name}`);
+    for (const statement of m.statements) out.push(fill(renderDdl(statement, ddl)));
+    out.push(fill(`INSERT INTO {db}.schema_migrations (version, name) VALUES (${m.version}, '${m.name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}')`));
+  }
+  return out;
+}
+
+export async function migrate(store: Store, options: MigrateOptions = {}): Promise<MigrationReport> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const ddl = target(store);
   try {
-    await store.command('CREATE DATABASE IF NOT EXISTS {db}');
-    await store.command(CREATE_LEDGER);
+    if (ddl.cluster !== undefined) await checkCluster(store, ddl.cluster);
+    await store.command(renderDdl(CREATE_DATABASE, ddl));
+  } catch (error) {
+    if (error instanceof ReadinessError && error.code === ERROR_CODES.MIGRATION_FAILED) throw error;
+    throw new ReadinessError(ERROR_CODES.MIGRATION_FAILED, `cannot prepare database ${store.database}: ${errorMessage(error)}`, {
+      cause: error,
+      canRetry: true,
+    });
+  }
+  const release = await acquireLock(store, options.lockWaitMs ?? MIGRATION_LOCK_WAIT_MS, options.lockStaleMs ?? MIGRATION_LOCK_STALE_MS);
+  try {
+    return await applyPending(store, migrations);
+  } finally {
+    await release();
+  }
+}
+
+async function applyPending(store: Store, migrations: Migration[]): Promise<MigrationReport> {
+  const ddl = target(store);
+  try {
+    await store.command(renderDdl(CREATE_LEDGER, ddl));
   } catch (error) {
     throw new ReadinessError(ERROR_CODES.MIGRATION_FAILED, `cannot prepare database ${store.database}: ${errorMessage(error)}`, {
       cause: error,
       canRetry: true,
     });
   }
+  // Read under the lock: a process that waited sees what the holder applied.
   const done = new Set(
     (await store.query<{ version: number }>('SELECT version FROM {db}.schema_migrations FINAL')).map((r) => Number(r.version)),
   );
   const applied: Migration[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const m of sorted(migrations)) {
     if (done.has(m.version)) continue;
     for (const statement of m.statements) {
       try {
-        await store.command(statement);
+        await store.command(renderDdl(statement, ddl));
       } catch (error) {
         throw new ReadinessError(ERROR_CODES.MIGRATION_FAILED, `migration ${m.version} (${m.name}) failed: ${errorMessage(error)}`, {
           cause: error,
@@ -285,4 +359,77 @@ export async function migrate(store: Store, migrations: Migration[] = MIGRATIONS
   }
   const current = Math.max(0, ...migrations.map((m) => m.version));
   return { applied, current };
+}
+
+function sorted(migrations: Migration[]): Migration[] {
+  return [...migrations].sort((a, b) => a.version - b.version);
+}
+
+/** A cluster of one shard (any number of replicas) is what the rendered DDL is for; see transforms/ddl.ts. */
+async function checkCluster(store: Store, cluster: string): Promise<void> {
+  const [row] = await store.query<{ shards: number | string; replicas: number | string }>(
+    'SELECT uniqExact(shard_num) AS shards, count() AS replicas FROM system.clusters WHERE cluster = {cluster:String}',
+    { cluster },
+  );
+  const shards = Number(row?.shards ?? 0);
+  if (shards === 0) {
+    throw new ReadinessError(ERROR_CODES.MIGRATION_FAILED, `CLICKHOUSE_CLUSTER ${cluster}: no such cluster in system.clusters of the server`);
+  }
+  if (shards > 1) {
+    throw new ReadinessError(
+      ERROR_CODES.MIGRATION_FAILED,
+      `CLICKHOUSE_CLUSTER ${cluster} has ${shards} shards; the tables are replicated on one shard (see docs/deployment.md)`,
+    );
+  }
+}
+
+/** Takes the migration lock, waiting for another holder; returns its release. */
+async function acquireLock(store: Store, waitMs: number, staleMs: number): Promise<() => Promise<void>> {
+  const ddl = target(store);
+  const holder = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.replace(/[^\w.-]/g, '_');
+  const create = renderDdl(`CREATE TABLE {db}.${LOCK_TABLE} (holder String) ENGINE = Null COMMENT '${holder}'`, ddl);
+  const drop = renderDdl(`DROP TABLE IF EXISTS {db}.${LOCK_TABLE} SYNC`, ddl);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await store.command(create);
+      return async () => {
+        await store.command(drop);
+      };
+    } catch (error) {
+      if (!isAlreadyExists(error)) {
+        throw new ReadinessError(ERROR_CODES.MIGRATION_FAILED, `cannot take the migration lock: ${errorMessage(error)}`, { cause: error, canRetry: true });
+      }
+    }
+    const held = await lockHolder(store);
+    if (held && held.ageMs > staleMs) {
+      await store.command(drop);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new ReadinessError(
+        ERROR_CODES.MIGRATION_FAILED,
+        `another process (${held?.holder ?? 'unknown'}) has held the migration lock of ${store.database} for ${Math.round((held?.ageMs ?? 0) / 1000)} s; ` +
+          `if no migration is running, DROP TABLE ${store.database}.${LOCK_TABLE}`,
+        { canRetry: true },
+      );
+    }
+    await sleep(MIGRATION_LOCK_POLL_MS);
+  }
+}
+
+async function lockHolder(store: Store): Promise<{ holder: string; ageMs: number } | undefined> {
+  const [row] = await store.query<{ holder: string; age: number | string }>(
+    `SELECT comment AS holder, dateDiff('second', metadata_modification_time, now()) AS age
+     FROM system.tables WHERE database = {database:String} AND name = {table:String}`,
+    { database: store.database, table: LOCK_TABLE },
+  );
+  return row ? { holder: row.holder, ageMs: Number(row.age) * 1000 } : undefined;
+}
+
+function isAlreadyExists(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === TABLE_ALREADY_EXISTS) return true;
+  }
+  return false;
 }

@@ -18,6 +18,8 @@ export type QueryParams = Record<string, unknown>;
 export interface Store {
   readonly kind: 'chdb' | 'server';
   readonly database: string;
+  /** CLICKHOUSE_CLUSTER: migrations render their DDL for this cluster (transforms/ddl.ts). */
+  readonly cluster?: string | undefined;
   readonly client: ClickHouseClient;
   /** Replaces `{db}` in a statement with the database identifier. */
   sql(text: string): string;
@@ -36,7 +38,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   }
   if (config.url) {
     const client = createClient({ url: config.url, username: config.user, password: config.password, request_timeout: 60_000 });
-    return storeFromClient('server', config.database, client);
+    return storeFromClient('server', config.database, client, { cluster: config.cluster });
   }
   // Loaded lazily: the engine is large and unused when a server is configured.
   let mod: ChdbConnectionModule;
@@ -97,7 +99,12 @@ export function classifyStoreError(action: string, error: unknown): ReadinessErr
   return new StoreError(message, { cause: error });
 }
 
-export function storeFromClient(kind: 'chdb' | 'server', database: string, client: ClickHouseClient): Store {
+export function storeFromClient(
+  kind: 'chdb' | 'server',
+  database: string,
+  client: ClickHouseClient,
+  options: { cluster?: string | undefined } = {},
+): Store {
   const sql = (text: string) => text.replaceAll('{db}', database);
   const structures = new Map<string, Promise<Map<string, string>>>();
   const columnTypes = (table: string) => {
@@ -144,6 +151,7 @@ export function storeFromClient(kind: 'chdb' | 'server', database: string, clien
   return {
     kind,
     database,
+    cluster: options.cluster,
     client,
     sql,
     async query<T>(text: string, params: QueryParams = {}): Promise<T[]> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrate } from '../../transforms/index.js';
+import { migrate, migrationScript } from '../../transforms/index.js';
 import { action, type RunEnv } from '../program.js';
 
 export function registerMigrate(program: Command, run: RunEnv): void {
@@ -7,8 +7,20 @@ export function registerMigrate(program: Command, run: RunEnv): void {
     .command('migrate')
     .description('create or upgrade the ClickHouse tables (also done automatically at start)')
     .option('--json', 'print the result as JSON', false)
+    .option(
+      '--print',
+      'print the SQL of every migration for this configuration (CLICKHOUSE_DATABASE, CLICKHOUSE_CLUSTER) without connecting or running it',
+      false,
+    )
     .action(
-      action(program, run, async (ctx, opts: { json: boolean }) => {
+      action(program, run, async (ctx, opts: { json: boolean; print: boolean }) => {
+        if (opts.print) {
+          const { database, cluster } = ctx.config.store;
+          const script = migrationScript(database, { cluster });
+          if (opts.json) run.stdout(JSON.stringify({ database, cluster: cluster ?? null, statements: script.filter((s) => !s.startsWith('--')) }));
+          else for (const statement of script) run.stdout(statement.startsWith('--') ? `\n${statement}` : `${statement};`);
+          return;
+        }
         const store = await ctx.store(); // applies pending migrations
         const report = await migrate(store); // reports the current version
         if (opts.json) run.stdout(JSON.stringify({ store: store.kind, database: store.database, version: report.current }));
