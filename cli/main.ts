@@ -10,6 +10,8 @@ import { registerAccounts } from './commands/accounts.js';
 import { registerAssess } from './commands/assess.js';
 import { registerExplain } from './commands/explain.js';
 import { registerServe } from './commands/serve.js';
+import { registerOutcomes } from './commands/outcomes.js';
+import { registerCalibrate } from './commands/calibrate.js';
 import { EXIT, isCommanderError, reportError, type RunEnv } from './program.js';
 
 /** Builds the `usage-readiness` command line. Every subcommand lives in `cli/commands/`. */
@@ -25,7 +27,7 @@ export function buildProgram(run: RunEnv): Command {
       'after',
       '\nConfiguration comes from environment variables (see README).\nExit codes: 0 ok, 1 runtime failure, 2 usage error.',
     );
-  for (const register of [registerIngest, registerConsume, registerDlq, registerMigrate, registerSchema, registerScore, registerReport, registerExplain, registerAccounts, registerAssess, registerServe]) register(program, run);
+  for (const register of [registerIngest, registerConsume, registerDlq, registerMigrate, registerSchema, registerScore, registerReport, registerExplain, registerAccounts, registerAssess, registerOutcomes, registerCalibrate, registerServe]) register(program, run);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

@@ -18,7 +18,7 @@ function pad(text: string, width: number): string {
   return visible >= width ? text : text + ' '.repeat(width - visible);
 }
 
-function renderRows(header: string[], rows: string[][], colourColumn: number | undefined, colourOf: (row: number) => string | undefined): string[] {
+export function renderRows(header: string[], rows: string[][], colourColumn: number | undefined, colourOf: (row: number) => string | undefined): string[] {
   const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const line = (cells: string[], row?: number) =>
     cells

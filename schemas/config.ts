@@ -81,6 +81,8 @@ export const envSchema = z
     KAFKA_DLQ_TOPIC: z.string().min(1).default('product-events-dlq'),
     /** Topic of account records. Default `accounts`. */
     KAFKA_ACCOUNTS_TOPIC: z.string().min(1).default('accounts'),
+    /** Topic of account-product outcomes (renewed, expanded, churned, downgraded). Unset: outcomes are not consumed from Kafka. */
+    KAFKA_OUTCOMES_TOPIC: z.string().min(1).optional(),
     /** Topic flag transitions are published to. Default `readiness-flags`. */
     KAFKA_FLAGS_TOPIC: z.string().min(1).default('readiness-flags'),
     /** Use TLS to the brokers. Default `false`. */
@@ -166,6 +168,9 @@ export const envSchema = z
     /** Cron expression of the in-service scoring pass (scores today, UTC), or `off` (no schedule, no start-up pass). Default `0 * * * *` (hourly). */
     SCORING_CRON: z.string().min(1).default('0 * * * *'),
 
+    /** Calibration: days after onboarding start taken as the graduation day of an outcome without `graduated_at`. Default 90. */
+    CALIBRATION_GRADUATION_AGE_DAYS: intFromEnv(1, 3650).default(90),
+
     /** pino level: trace, debug, info, warn, error, fatal, silent. Default `info`. */
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
@@ -210,6 +215,8 @@ export interface KafkaConfig {
   eventsTopics: string[];
   dlqTopic: string;
   accountsTopic: string;
+  /** Outcomes topic; undefined: not consumed. */
+  outcomesTopic?: string | undefined;
   flagsTopic: string;
   ssl: boolean;
   sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
@@ -268,11 +275,17 @@ export interface ScoringConfig {
   cron: string;
 }
 
+export interface CalibrationConfig {
+  /** Graduation day of an outcome without `graduated_at`: onboarding start + this many days. */
+  graduationAgeDays: number;
+}
+
 export interface AppConfig {
   store: StoreConfig;
   kafka: KafkaConfig | undefined;
   ingest: IngestConfig;
   scoring: ScoringConfig;
+  calibration: CalibrationConfig;
   server: ServerConfig;
   webhooks: WebhookConfig;
   logLevel: Env['LOG_LEVEL'];
@@ -314,6 +327,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
           eventsTopics: env.KAFKA_EVENTS_TOPIC,
           dlqTopic: env.KAFKA_DLQ_TOPIC,
           accountsTopic: env.KAFKA_ACCOUNTS_TOPIC,
+          outcomesTopic: env.KAFKA_OUTCOMES_TOPIC,
           flagsTopic: env.KAFKA_FLAGS_TOPIC,
           ssl: env.KAFKA_SSL,
           sasl:
@@ -351,6 +365,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       outboxPollMs: env.WEBHOOK_OUTBOX_POLL_MS,
     },
     scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
+    calibration: { graduationAgeDays: env.CALIBRATION_GRADUATION_AGE_DAYS },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -38,3 +38,8 @@ export { compareByRisk, matchesFilters, riskOf, riskScore } from './risk.js';
 export type { ReportFilters, Risk, RiskFactor, RiskInput, RiskPart } from './risk.js';
 export { productConfigHash } from './config-hash.js';
 export { round } from './rounding.js';
+export { calibrate, calibrateWhatIf } from './calibrate.js';
+export type { CalibrationOptions, WhatIfResult } from './calibrate.js';
+export { wilson, retentionOf, assembleCalibration, MINIMUMS, SWEEP_GRIDS, SWEPT_THRESHOLDS, SNAPSHOT_TOLERANCE_DAYS } from './calibration.js';
+export type { CalibrationResult, Retention, ThresholdSweep, SweepCandidate, SweptThreshold } from './calibration.js';
+export { loadOutcomesNdjson } from './outcomes-load.js';

@@ -32,7 +32,8 @@ function* numberedLines(text: string): Generator<{ line: number; text: string }>
   }
 }
 
-function parseAll<T>(text: string, parse: (line: string) => { ok: true; value: T } | { ok: false; reason: string }) {
+/** Validates each non-blank line on its own: the valid values, and each rejected line's number and reason. */
+export function parseNdjsonLines<T>(text: string, parse: (line: string) => { ok: true; value: T } | { ok: false; reason: string }) {
   const valid: T[] = [];
   const rejected: RejectedLine[] = [];
   let lines = 0;
@@ -48,14 +49,14 @@ function parseAll<T>(text: string, parse: (line: string) => { ok: true; value: T
 /** Loads account records (re-loading a record replaces it); products must be listed in the products file. */
 export async function loadAccountsNdjson(store: Store, products: ProductsConfig, text: string, source: string): Promise<LoadSummary & { records: AccountRecord[] }> {
   const known = new Set(Object.keys(products.products));
-  const { valid, rejected, lines } = parseAll(text, (l) => parseAccountLine(l, known));
+  const { valid, rejected, lines } = parseNdjsonLines(text, (l) => parseAccountLine(l, known));
   await insertAccounts(store, valid, source);
   return { source, lines, loaded: valid.length, rejected, records: valid };
 }
 
 /** Parses NDJSON assessments without storing them. */
 export function parseAssessmentsNdjson(text: string): { valid: Assessment[]; rejected: RejectedLine[]; lines: number } {
-  return parseAll(text, parseAssessmentLine);
+  return parseNdjsonLines(text, parseAssessmentLine);
 }
 
 /**

@@ -20,3 +20,7 @@ export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, re
 export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';
 export { enqueueOutbox, settleOutbox, pendingOutbox, outboxStates } from './webhook-outbox.js';
 export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook-outbox.js';
+export { insertOutcomes, readOutcomes } from './outcomes.js';
+export type { StoredOutcome } from './outcomes.js';
+export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduationRows, graduationDays } from './calibration.js';
+export type { GraduationRow, GraduationParams, CountRow, CountParams, CalibrationCoverage } from './calibration.js';

@@ -250,6 +250,23 @@ export const MIGRATIONS: Migration[] = [
       TTL toDateTime(updated_at) + INTERVAL 30 DAY`,
     ],
   },
+  {
+    version: 7,
+    name: 'outcomes',
+    statements: [
+      // One outcome per (account, product): a later record replaces it (latest loaded_at wins).
+      `CREATE TABLE IF NOT EXISTS {db}.outcomes (
+        account_id String,
+        product LowCardinality(String),
+        outcome LowCardinality(String),
+        outcome_at DateTime64(3, 'UTC'),
+        graduated_at Nullable(Date),
+        source LowCardinality(String),
+        loaded_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(loaded_at)
+      ORDER BY (account_id, product)`,
+    ],
+  },
 ];
 
 const CREATE_DATABASE = 'CREATE DATABASE IF NOT EXISTS {db}';
