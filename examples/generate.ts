@@ -8,7 +8,9 @@
  * Scenarios are chosen so every readiness outcome appears: healthy accounts,
  * declining usage, low engagement, an idle champion, unused core features,
  * periodic accounts with failing critical workflows, overdue onboardings and
- * accounts still missing a CSM assessment.
+ * accounts still missing a CSM assessment. Each graduated account also gets an
+ * outcome (renewed, expanded, churned, downgraded) drawn from its scenario's
+ * churn odds, so calibration has something to measure.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { AccountRecord } from '../schemas/accounts.js';
 import type { Assessment } from '../schemas/assessment.js';
+import type { OutcomeRecordInput } from '../schemas/outcome.js';
 
 export const EXAMPLE_END_DAY = '2026-11-20';
 export const EXAMPLE_DAYS = 90;
@@ -110,7 +113,47 @@ export interface ExampleDataSet {
   events: string[];
   accounts: ExampleAccount[];
   assessments: ExampleAssessment[];
+  outcomes: OutcomeRecordInput[];
   scenarios: Record<string, Scenario>;
+}
+
+/**
+ * Chance of churning or downgrading after graduation, by usage story: the
+ * declining and disengaged churn more often, the healthy seldom — odds, not
+ * rules, so calibration sees noise as real data has.
+ */
+const LOSS_ODDS: Record<Exclude<Scenario, 'ramping'>, number> = {
+  healthy: 0.1,
+  declining: 0.75,
+  low_engagement: 0.55,
+  champion_idle: 0.5,
+  features_unused: 0.4,
+  workflow_failures: 0.5,
+  overdue: 0.45,
+};
+
+/**
+ * Outcomes of the graduated accounts (ramping ones are still onboarding):
+ * graduated one to three weeks before the end, outcome the day before the end.
+ * Their own PRNG stream, so events stay byte-identical.
+ */
+function exampleOutcomes(accounts: readonly ExampleAccount[], scenarios: Record<string, Scenario>, end: number): OutcomeRecordInput[] {
+  const random = rng(20_261_121);
+  const outcomes: OutcomeRecordInput[] = [];
+  for (const a of accounts) {
+    const scenario = scenarios[`${a.account_id}/${a.product}`];
+    if (scenario === undefined || scenario === 'ramping') continue;
+    const lost = random() < LOSS_ODDS[scenario];
+    const split = random();
+    outcomes.push({
+      account_id: a.account_id,
+      product: a.product,
+      outcome: lost ? (split < 0.6 ? 'churned' : 'downgraded') : split < (scenario === 'healthy' ? 0.4 : 0.15) ? 'expanded' : 'renewed',
+      outcome_at: `${dayString(end - DAY_MS)}T12:00:00Z`,
+      graduated_at: dayString(end - (7 + Math.floor(random() * 15)) * DAY_MS),
+    });
+  }
+  return outcomes;
 }
 
 /** Probability that a seat holder is active on a given day, by scenario and profile. */
@@ -237,7 +280,7 @@ export function generateExample(endDay = EXAMPLE_END_DAY, days = EXAMPLE_DAYS): 
   events.push(JSON.stringify({ event_id: 'ex-bad-2', account_id: 'acme', user_id: 'acme-u01', event: 'record_viewed', timestamp: 'last tuesday', product: 'crm' }));
   events.push(JSON.stringify({ messageId: 'ex-bad-3', userId: 'globex-u01', event: 'report_viewed', timestamp: `${endDay}T10:00:00Z` }));
 
-  return { endDay, events, accounts, assessments, scenarios };
+  return { endDay, events, accounts, assessments, outcomes: exampleOutcomes(accounts, scenarios, end), scenarios };
 }
 
 export function writeExample(dataSet: ExampleDataSet, dir: string): void {
@@ -246,11 +289,12 @@ export function writeExample(dataSet: ExampleDataSet, dir: string): void {
   writeFileSync(join(dir, 'events.ndjson'), ndjson(dataSet.events));
   writeFileSync(join(dir, 'accounts.ndjson'), ndjson(dataSet.accounts));
   writeFileSync(join(dir, 'assessments.ndjson'), ndjson(dataSet.assessments));
+  writeFileSync(join(dir, 'outcomes.ndjson'), ndjson(dataSet.outcomes));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({ options: { end: { type: 'string', default: EXAMPLE_END_DAY }, out: { type: 'string', default: join('examples', 'data') } } });
   const dataSet = generateExample(values.end);
   writeExample(dataSet, values.out!);
-  process.stdout.write(`${dataSet.events.length} events, ${dataSet.accounts.length} accounts, ${dataSet.assessments.length} assessments → ${values.out}\n`);
+  process.stdout.write(`${dataSet.events.length} events, ${dataSet.accounts.length} accounts, ${dataSet.assessments.length} assessments, ${dataSet.outcomes.length} outcomes → ${values.out}\n`);
 }

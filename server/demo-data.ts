@@ -4,7 +4,7 @@ import { generateExample } from '../examples/generate.js';
 import { eventParseOptions, ingestFile, type IngestSummary } from '../ingest/index.js';
 import type { IngestConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
-import { loadAccountsNdjson, loadAssessmentsNdjson, runScoringPass, type ScoringContext } from '../scoring/index.js';
+import { loadAccountsNdjson, loadAssessmentsNdjson, loadOutcomesNdjson, runScoringPass, type ScoringContext } from '../scoring/index.js';
 import { eventCount, type Store } from '../transforms/index.js';
 
 /**
@@ -12,7 +12,8 @@ import { eventCount, type Store } from '../transforms/index.js';
  * shows real readiness: generated for a window ending today (so the hourly
  * scoring of today stays meaningful), ingested through the normal validation
  * and batching path, then its accounts and assessments loaded and readiness
- * scored for today plus a weekly history for the charts.
+ * scored for today plus a weekly history for the charts; outcomes of the
+ * graduated accounts give the calibration page something to measure.
  */
 
 export interface ExampleLoad {
@@ -20,6 +21,7 @@ export interface ExampleLoad {
   events: IngestSummary;
   accounts: number;
   assessments: number;
+  outcomes: number;
   scoredDays: string[];
   durationMs: number;
 }
@@ -52,6 +54,12 @@ export async function loadExampleData(options: {
   const ndjson = (rows: readonly object[]) => rows.map((r) => JSON.stringify(r)).join('\n');
   const accounts = await loadAccountsNdjson(store, scoring.products, ndjson(data.accounts), 'example');
   const assessments = await loadAssessmentsNdjson(scoring, ndjson(data.assessments), 'example');
+  const outcomes = await loadOutcomesNdjson(
+    store,
+    { now: scoring.now ?? (() => new Date()), maxFutureSkewMs: options.ingest.maxFutureSkewMs, maxBytes: options.ingest.maxEventBytes },
+    ndjson(data.outcomes),
+    'example',
+  );
 
   // A daily history for the charts and the explanation of the last change (about 60 ms a day for this set).
   const scoredDays: string[] = [];
@@ -62,6 +70,7 @@ export async function loadExampleData(options: {
     events,
     accounts: accounts.loaded,
     assessments: assessments.loaded,
+    outcomes: outcomes.loaded,
     scoredDays,
     durationMs: Date.now() - started,
   };

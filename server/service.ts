@@ -142,6 +142,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         rejected: example.events.rejected,
         accounts: example.accounts,
         assessments: example.assessments,
+        outcomes: example.outcomes,
         scored_days: example.scoredDays.length,
         ms: example.durationMs,
       },

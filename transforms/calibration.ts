@@ -216,9 +216,9 @@ export async function calibrationCoverage(store: Store, graduation: GraduationPa
 
 /** Account-products with an outcome and their graduation day, for re-scoring (what-if). */
 export async function graduationDays(store: Store, graduation: GraduationParams): Promise<Array<{ account_id: string; product: string; outcome: string; grad_day: string; on_time: number | null; onboarding_days: number | null }>> {
-  const rows = await store.query<{ account_id: string; product: string; outcome: string; grad_day: string; on_time: number | string | null; onboarding_days: number | string | null }>(
+  const rows = await store.query<{ account_id: string; product: string; outcome_kind: string; day: string; on_time: number | string | null; onboarding_days: number | string | null }>(
     `WITH ${GRADUATIONS}
-     SELECT account_id, product, toString(outcome) AS outcome, toString(grad_day) AS grad_day,
+     SELECT account_id, product, toString(outcome) AS outcome_kind, toString(grad_day) AS day,
             if(has_account, toUInt8(grad_day <= target), NULL) AS on_time,
             if(has_account, dateDiff('day', started, grad_day), NULL) AS onboarding_days
      FROM g WHERE NOT no_day
@@ -226,7 +226,10 @@ export async function graduationDays(store: Store, graduation: GraduationParams)
     graduationParams(graduation),
   );
   return rows.map((r) => ({
-    ...r,
+    account_id: r.account_id,
+    product: r.product,
+    outcome: r.outcome_kind,
+    grad_day: r.day,
     on_time: r.on_time === null ? null : Number(r.on_time),
     onboarding_days: r.onboarding_days === null ? null : Number(r.onboarding_days),
   }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateExample } from '../../examples/generate.js';
 import { parseEventBytes } from '../../schemas/index.js';
+import { parseOutcome } from '../../schemas/outcome.js';
 
 describe('example data set generator', () => {
   it('is deterministic for a given end day and moves with it', () => {
@@ -26,5 +27,19 @@ describe('example data set generator', () => {
     expect(days[0]).toBe('2026-08-23');
     expect(days[days.length - 1]).toBe('2026-11-20');
     expect(new Set(ok.map((e) => e.eventId)).size).toBe(ok.length);
+  });
+
+  it('gives graduated accounts valid outcomes that follow their usage story', () => {
+    const data = generateExample('2026-11-20');
+    expect(generateExample('2026-11-20').outcomes).toEqual(data.outcomes);
+    const bounds = { now: () => new Date('2026-11-21T00:00:00Z'), maxFutureSkewMs: 0 };
+    for (const o of data.outcomes) expect(parseOutcome(o, bounds)).toMatchObject({ ok: true });
+    const scenarioOf = (o: { account_id: string; product: string }) => data.scenarios[`${o.account_id}/${o.product}`];
+    expect(data.outcomes.some((o) => scenarioOf(o) === 'ramping')).toBe(false);
+    const lossShare = (scenarios: string[]) => {
+      const of = data.outcomes.filter((o) => scenarios.includes(scenarioOf(o)!));
+      return of.filter((o) => o.outcome === 'churned' || o.outcome === 'downgraded').length / of.length;
+    };
+    expect(lossShare(['declining', 'low_engagement'])).toBeGreaterThan(lossShare(['healthy']) + 0.3);
   });
 });
