@@ -2,6 +2,7 @@ import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../sche
 import type { FlagStateRecord } from '../transforms/flag-store.js';
 import type { FlagCondition } from './flag-rules.js';
 import { flagId, transitionId } from './flag-ids.js';
+import { FLAG_TITLES } from './wording.js';
 
 /**
  * Flag lifecycle with hysteresis:
@@ -21,6 +22,8 @@ export interface OpenFlag {
   code: FlagCode;
   severity: Severity;
   message: string;
+  /** The flag's number in a few characters, for a chip. */
+  short: string;
   value: number;
   subjects: string[];
   opened_on: string;
@@ -68,13 +71,13 @@ export function applyLifecycle(
     const openedOn = kind === 'opened' ? ctx.asOf : (prev?.opened_on ?? ctx.asOf);
     const stillOpen = kind === 'opened' || kind === 'updated' || (wasOpen && kind === undefined);
     const held = stillOpen && !c.active;
-    const message = held ? `${c.message} (held open until it clears the threshold by the hysteresis margin)` : c.message;
+    const message = held ? `${c.message} (back on the good side of the threshold; stays open until it clears it by the margin)` : c.message;
     if (stillOpen) {
-      open.push({ id, code: c.code, severity: c.severity, message, value: c.value, subjects: c.subjects, opened_on: openedOn, held });
+      open.push({ id, code: c.code, severity: c.severity, message, short: c.short, value: c.value, subjects: c.subjects, opened_on: openedOn, held });
     }
     if (kind === undefined) continue;
     const sequence = (prev?.sequence ?? 0) + 1;
-    const text = kind === 'resolved' ? `resolved: ${c.message || `${c.code} no longer applies`}` : message;
+    const text = kind === 'resolved' ? `Resolved: ${c.message || `${FLAG_TITLES[c.code]} no longer applies`}` : message;
     transitions.push({
       transition_id: transitionId(id, sequence, kind, ctx.asOf),
       flag_id: id,

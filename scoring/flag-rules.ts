@@ -1,8 +1,9 @@
 import type { FlagCode, Severity } from '../schemas/flags.js';
 import type { Thresholds } from '../schemas/products.js';
-import { isDeclining, type Completion } from './completion.js';
+import { isDeclining, type Completion, type Criterion } from './completion.js';
 import type { UsageMetrics } from './metrics.js';
 import { round } from './rounding.js';
+import { days, list, percent, ratioPhrase, trendPhrase } from './wording.js';
 
 /**
  * Red-flag conditions. Each rule says, for today's numbers, whether the flag
@@ -15,7 +16,10 @@ import { round } from './rounding.js';
 export interface FlagCondition {
   code: FlagCode;
   severity: Severity;
+  /** What a person reads, with the numbers against the threshold the rule uses. */
   message: string;
+  /** The flag's number in a few characters, for a chip ("16%", "−20%/wk", "21 days"). */
+  short: string;
   /** The number behind the flag (ratio, slope, days, rate). */
   value: number;
   /** What the flag is about (unused features, inactive users), sorted. */
@@ -26,13 +30,11 @@ export interface FlagCondition {
   tracksValue: boolean;
 }
 
-const pct = (x: number) => `${round(x * 100, 1)}%`;
-
 /** Threshold plus margin, rounded like the metrics (0.8 + 0.05 is 0.8500000000000001 in floating point). */
 const past = (threshold: number, margin: number) => round(threshold + margin, 4);
 
 function notApplicable(code: FlagCode, severity: Severity): FlagCondition {
-  return { code, severity, message: '', value: 0, subjects: [], active: false, cleared: true, tracksValue: false };
+  return { code, severity, message: '', short: '', value: 0, subjects: [], active: false, cleared: true, tracksValue: false };
 }
 
 function lowEngagement(m: UsageMetrics, t: Thresholds, seats: number): FlagCondition {
@@ -44,7 +46,8 @@ function lowEngagement(m: UsageMetrics, t: Thresholds, seats: number): FlagCondi
   return {
     code: 'low_engagement',
     severity: 'red',
-    message: `${which} active ratio ${pct(value)} (${users} of ${seats} licensed seats) against a minimum of ${pct(min)}`,
+    message: `${ratioPhrase(which, value, seats, min)} (${users} ${which === 'daily' ? 'active users a day on average' : 'active users'})`,
+    short: percent(value),
     value,
     subjects: [],
     active: value < min,
@@ -61,8 +64,9 @@ function decliningUsage(m: UsageMetrics, t: Thresholds): FlagCondition {
     code: 'declining_usage',
     severity: 'red',
     message:
-      `weekly active users ${m.trend.weekly_active.join(' → ')} fall ${round(-m.trend.slope, 2)} users/week ` +
-      `(relative slope ${m.trend.relative_slope}, threshold ${thr})`,
+      `Weekly active ${trendPhrase(m.trend.relative_slope, m.trend.weekly_active.length)} (${m.trend.weekly_active.join(' → ')} users); ` +
+      `flagged at a fall of ${percent(-thr)} a week or more`,
+    short: `${m.trend.relative_slope < 0 ? '−' : '+'}${percent(Math.abs(m.trend.relative_slope))}/wk`,
     value: m.trend.relative_slope,
     subjects: [],
     active,
@@ -71,7 +75,29 @@ function decliningUsage(m: UsageMetrics, t: Thresholds): FlagCondition {
   };
 }
 
-function usageBelowThreshold(c: Completion, t: Thresholds, decliningCleared: boolean): FlagCondition {
+const WINDOW_OF = { daily_ratio: 'daily', weekly_ratio: 'weekly', monthly_ratio: 'monthly' } as const;
+
+/** One unmet completion criterion in words. */
+function describeCriterion(x: Criterion, m: UsageMetrics, t: Thresholds, seats: number): string {
+  switch (x.name) {
+    case 'daily_ratio':
+    case 'weekly_ratio':
+    case 'monthly_ratio':
+      return ratioPhrase(WINDOW_OF[x.name], x.value ?? 0, seats, x.threshold ?? 0);
+    case 'core_features_regular':
+      return `${m.core_features.regular} of ${m.core_features.total} core features used regularly (in ${t.regular_min_windows} of the last 4 weeks), needs all`;
+    case 'key_users_active':
+      return `${m.key_users.active} of ${m.key_users.total} key users active in ${days(t.key_user_window_days)}, needs all`;
+    case 'workflow_success':
+      return x.value === null
+        ? `no critical-workflow runs in ${days(t.workflow_window_days)}`
+        : `critical workflows succeed ${percent(x.value)} of ${m.workflows.runs} runs, needs ${percent(x.threshold ?? 0)}${m.workflows.runs < t.workflow_min_runs ? ` and ${t.workflow_min_runs} runs` : ''}`;
+    case 'not_declining':
+      return `weekly active ${trendPhrase(m.trend.relative_slope, m.trend.weekly_active.length)}`;
+  }
+}
+
+function usageBelowThreshold(c: Completion, m: UsageMetrics, t: Thresholds, seats: number, decliningCleared: boolean): FlagCondition {
   const unmet = c.criteria.filter((x) => !x.met);
   // Hysteresis: resolving needs every ratio criterion to clear its threshold by the margin,
   // and the trend to clear the declining threshold by the slope margin (as declining_usage does).
@@ -86,16 +112,14 @@ function usageBelowThreshold(c: Completion, t: Thresholds, decliningCleared: boo
     if (x.name === 'not_declining') return decliningCleared;
     return true;
   });
-  const describe = (x: Completion['criteria'][number]) =>
-    x.name === 'not_declining'
-      ? `usage declining (relative slope ${x.value})`
-      : x.name === 'workflow_success' && x.value === null
-        ? 'no critical-workflow runs'
-        : `${x.name} ${x.value} < ${x.threshold}`;
   return {
     code: 'usage_below_threshold',
     severity: 'warning',
-    message: unmet.length === 0 ? 'usage completion met' : `usage completion not met: ${unmet.map(describe).join('; ')}`,
+    message:
+      unmet.length === 0
+        ? 'Usage completion met'
+        : `Usage completion not met (${unmet.length} of ${c.criteria.length} criteria): ${unmet.map((x) => describeCriterion(x, m, t, seats)).join('; ')}`,
+    short: `${unmet.length} of ${c.criteria.length}`,
     value: unmet.length,
     subjects: unmet.map((x) => x.name).sort(),
     active: !c.complete,
@@ -110,7 +134,11 @@ function coreFeaturesUnused(m: UsageMetrics, t: Thresholds): FlagCondition {
   return {
     code: 'core_features_unused',
     severity: 'warning',
-    message: `${unused.length} of ${m.core_features.total} core features not used in the last ${t.core_feature_unused_days} days: ${unused.join(', ')}`,
+    message:
+      unused.length === 0
+        ? `Every core feature used in the last ${days(t.core_feature_unused_days)}`
+        : `${unused.length} of ${m.core_features.total} core features not used in ${days(t.core_feature_unused_days)}: ${list(unused)}`,
+    short: `${unused.length} of ${m.core_features.total}`,
     value: unused.length,
     subjects: unused,
     active: unused.length > 0,
@@ -126,9 +154,11 @@ function championInactive(m: UsageMetrics, t: Thresholds): FlagCondition {
   return {
     code: 'champion_inactive',
     severity: 'red',
-    message:
-      `no champion activity in the last ${t.champion_inactive_days} days ` +
-      `(${since === null ? 'none in the lookback' : `last ${since} days ago`}; champions: ${m.champions.inactive.join(', ')})`,
+    message: active
+      ? `No champion active in ${days(t.champion_inactive_days)}: ` +
+        `${since === null ? 'none seen at all in the lookback' : `last seen ${days(since)} ago`} (${list(m.champions.inactive)})`
+      : `A champion was active ${since === 0 ? 'today' : `${days(since ?? 0)} ago`}`,
+    short: since === null ? 'gone' : days(since),
     value: since ?? -1,
     subjects: m.champions.inactive,
     active,
@@ -144,7 +174,11 @@ function keyUsersInactive(m: UsageMetrics, t: Thresholds): FlagCondition {
     code: 'key_users_inactive',
     // None of them active is red; some of them is a warning.
     severity: m.key_users.active === 0 ? 'red' : 'warning',
-    message: `${inactive.length} of ${m.key_users.total} key users inactive in the last ${t.key_user_window_days} days: ${inactive.join(', ')}`,
+    message:
+      inactive.length === 0
+        ? `Every key user active in the last ${days(t.key_user_window_days)}`
+        : `${inactive.length} of ${m.key_users.total} key users inactive in ${days(t.key_user_window_days)}: ${list(inactive)}`,
+    short: `${inactive.length} of ${m.key_users.total}`,
     value: inactive.length,
     subjects: inactive,
     active: inactive.length > 0,
@@ -163,8 +197,9 @@ function workflowFailures(m: UsageMetrics, t: Thresholds): FlagCondition {
     severity: 'red',
     message:
       rate === null
-        ? `no critical-workflow runs in the last ${t.workflow_window_days} days`
-        : `critical workflows succeeded ${m.workflows.successes} of ${m.workflows.runs} runs (${pct(rate)}) in the last ${t.workflow_window_days} days against a minimum of ${pct(min)}`,
+        ? `No critical-workflow runs in ${days(t.workflow_window_days)}`
+        : `Critical workflows succeeded ${percent(rate)} of runs (${m.workflows.successes} of ${m.workflows.runs}) in ${days(t.workflow_window_days)}, needs ${percent(min)}`,
+    short: rate === null ? 'no runs' : percent(rate),
     value: rate ?? 0,
     subjects: [],
     active: failing,
@@ -179,7 +214,7 @@ export function evaluateUsageFlags(m: UsageMetrics, c: Completion, t: Thresholds
   return [
     lowEngagement(m, t, seats),
     declining,
-    usageBelowThreshold(c, t, declining.cleared),
+    usageBelowThreshold(c, m, t, seats, declining.cleared),
     coreFeaturesUnused(m, t),
     championInactive(m, t),
     keyUsersInactive(m, t),
@@ -194,7 +229,11 @@ export function evaluateOverdue(daysPastTarget: number, readyOtherwise: boolean,
   return {
     code: 'onboarding_overdue',
     severity: 'red',
-    message: `onboarding is ${daysPastTarget} days past its target graduation date ${target} (limit ${t.overdue_days}) and not ready`,
+    message:
+      daysPastTarget > 0
+        ? `Onboarding ${days(daysPastTarget)} past its target graduation date ${target} (flagged after ${days(t.overdue_days)})${overdue ? ' and not ready' : ''}`
+        : `Onboarding within its target graduation date ${target}`,
+    short: days(Math.max(0, daysPastTarget)),
     value: daysPastTarget,
     subjects: [],
     active: overdue,

@@ -31,7 +31,7 @@ export { flagId, transitionId } from './flag-ids.js';
 export { graduation, weightedScore, bandOf, READY_BAND_MIN, CLOSE_BAND_MIN, GREEN_DIMENSION_MIN } from './scorecard.js';
 export type { Band, Graduation, DimensionScore, DimensionSource } from './scorecard.js';
 export { explainChange } from './explain.js';
-export type { Explanation, InputChange, ChangeCause } from './explain.js';
+export type { Explanation, InputChange, ChangeCause, ChangeSource } from './explain.js';
 export { rollupByProductType, median } from './rollup.js';
 export type { ProductTypeRollup } from './rollup.js';
 export { compareByRisk, matchesFilters, riskOf, riskScore } from './risk.js';

@@ -12,11 +12,24 @@ import { computeMetrics, type ActiveUsers, type CoreFeatures, type PeopleActivit
 import { riskOf, type Risk } from './risk.js';
 import { graduation, type DimensionScore, type Graduation } from './scorecard.js';
 import { usageScore } from './usage-score.js';
+import { FLAG_TITLES, openFor } from './wording.js';
 
 /** The readiness report of one (account, product) on one day, and the pure function that builds it. */
 
-/** A flag as it appears in a report: the open flag with its lifecycle fields. */
-export type ReportFlag = OpenFlag;
+/** A flag as it appears in a report: the open flag with its lifecycle fields and how long it has been open. */
+export interface ReportFlag extends OpenFlag {
+  /** Whole days since it opened (0 on the day it opened). */
+  open_days: number;
+  /** "new today", "open 12 days". */
+  age: string;
+  /** Chip text: its title and its number ("Low engagement 16%"). */
+  label: string;
+}
+
+function reportFlag(f: OpenFlag, asOf: string): ReportFlag {
+  const openDays = Math.max(0, daysBetween(f.opened_on, asOf));
+  return { ...f, open_days: openDays, age: openFor(openDays), label: f.short ? `${FLAG_TITLES[f.code]} ${f.short}` : FLAG_TITLES[f.code] };
+}
 
 export interface ReadinessReport {
   account_id: string;
@@ -135,7 +148,7 @@ export function scoreAccount(input: ScoreInput): ScoreResult {
     key_users: metrics.key_users,
     workflows: metrics.workflows,
     usage: { complete: completion.complete, score: final.usage, criteria: completion.criteria },
-    flags: open.map((f) => ({ ...f })),
+    flags: open.map((f) => reportFlag(f, asOf)),
     graduation: final.grad,
     onboarding: {
       started_at: account.onboarding_started_at,

@@ -1,3 +1,4 @@
+import type { FlagCode } from '../schemas/flags.js';
 import { round } from './rounding.js';
 
 /**
@@ -43,3 +44,15 @@ export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/** What each flag is called where a person reads it. */
+export const FLAG_TITLES: Record<FlagCode, string> = {
+  low_engagement: 'Low engagement',
+  declining_usage: 'Declining usage',
+  usage_below_threshold: 'Usage below threshold',
+  core_features_unused: 'Core features unused',
+  champion_inactive: 'Champion inactive',
+  key_users_inactive: 'Key users inactive',
+  workflow_failures: 'Workflow failures',
+  onboarding_overdue: 'Onboarding overdue',
+};

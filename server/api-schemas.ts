@@ -94,6 +94,9 @@ export const reportFlagSchema = z.object({
   value: z.number(),
   subjects: z.array(z.string()),
   opened_on: z.string(),
+  open_days: z.number().int().meta({ description: 'Whole days since it opened (0: opened on this day)' }),
+  age: z.string().meta({ description: '"new today", "open 12 days"' }),
+  label: z.string().meta({ description: 'Title with its number, e.g. "Low engagement 16%"' }),
 });
 
 const dimensionScore = z.object({
@@ -161,7 +164,13 @@ const historyPointSchema = z.object({
   flags: z.array(z.string()),
 });
 
-const changeSchema = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() });
+const changeSchema = z.object({
+  field: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  source: z.enum(['telemetry', 'assessment', 'account', 'configuration', 'result']),
+  text: z.string().meta({ description: 'The change in words' }),
+});
 
 export const accountReadinessSchema = z.object({
   report: reportSchema,
@@ -170,6 +179,7 @@ export const accountReadinessSchema = z.object({
     from: z.string().nullable(),
     to: z.string(),
     cause: z.string(),
+    causes: z.array(z.enum(['telemetry', 'assessment', 'account', 'configuration'])).meta({ description: 'Where the change came from' }),
     inputs: z.array(changeSchema),
     results: z.array(changeSchema),
     flags_opened: z.array(z.string()),

@@ -4,14 +4,7 @@ import { accountReport } from '../../scoring/index.js';
 import { action, type RunEnv } from '../program.js';
 import { dayOption } from '../readiness-options.js';
 
-const CAUSES = {
-  none: 'nothing changed',
-  data: 'the data changed (same configuration)',
-  configuration: 'the configuration changed (same data)',
-  data_and_configuration: 'both the data and the configuration changed',
-} as const;
-
-const show = (value: unknown) => (Array.isArray(value) ? value.join(', ') : value === null ? '—' : String(value));
+const SOURCE_TITLES = { telemetry: 'product usage (telemetry)', assessment: 'CSM assessment', account: 'account record', configuration: 'configuration' } as const;
 
 export function registerExplain(program: Command, run: RunEnv): void {
   program
@@ -39,17 +32,18 @@ export function registerExplain(program: Command, run: RunEnv): void {
           return;
         }
         run.stdout(`${account} / ${product}: ${e.from ?? '(first snapshot)'} → ${e.to}`);
-        run.stdout(`cause: ${CAUSES[e.cause]}`);
-        for (const [title, changes] of [
-          ['inputs that moved', e.inputs],
-          ['results that moved', e.results],
-        ] as const) {
-          if (changes.length === 0) continue;
-          run.stdout(`${title}:`);
-          for (const c of changes) run.stdout(`  ${c.field}: ${show(c.before)} → ${show(c.after)}`);
+        run.stdout(e.summary);
+        for (const source of e.causes) {
+          const lines = e.inputs.filter((c) => c.source === source);
+          if (lines.length === 0) continue;
+          run.stdout(`${SOURCE_TITLES[source]}:`);
+          for (const c of lines) run.stdout(`  ${c.text}`);
         }
-        if (e.flags_opened.length > 0) run.stdout(`flags opened: ${e.flags_opened.join(', ')}`);
-        if (e.flags_resolved.length > 0) run.stdout(`flags resolved: ${e.flags_resolved.join(', ')}`);
+        if (e.config_changed) run.stdout(`configuration: thresholds or weights differ from the previous snapshot's`);
+        if (e.results.length > 0) {
+          run.stdout('results:');
+          for (const c of e.results) run.stdout(`  ${c.text}`);
+        }
       }),
     );
 }

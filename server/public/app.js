@@ -39,7 +39,7 @@ function h(tag, attrs = {}, ...children) {
 const fmt = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? '—' : Number(n).toFixed(d));
 const pct = (n) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
 const bandPill = (band) => h('span', { class: `pill ${band}`, 'data-band': band }, BAND_LABEL[band] || band);
-const flagChip = (f) => h('span', { class: `chip ${f.severity}`, title: f.message || '' }, FLAG_LABEL[f.code] || f.code);
+const flagChip = (f) => h('span', { class: `chip ${f.severity}`, title: f.message || '' }, f.label || FLAG_LABEL[f.code] || f.code);
 const accountLabel = (r) => r.account_name || r.account_id;
 
 let toastTimer;
@@ -277,42 +277,20 @@ function usageTable(r) {
   );
 }
 
-const CAUSE_LABEL = {
-  none: 'nothing changed',
-  data: 'the data changed',
-  configuration: 'the configuration changed',
-  data_and_configuration: 'both the data and the configuration changed',
-};
-
-function changeValue(v) {
-  if (v === null || v === undefined) return '—';
-  if (Array.isArray(v)) return v.join(', ') || '—';
-  if (typeof v === 'number') return String(Math.round(v * 10000) / 10000);
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
+const SOURCE_LABEL = { telemetry: 'Product usage', assessment: 'CSM assessment', account: 'Account record', configuration: 'Configuration', result: 'Result' };
 
 function explanationCard(e) {
   const body = h('div', { class: 'explanation' });
   if (!e || !e.from) {
     body.appendChild(h('p', { class: 'muted' }, 'No earlier snapshot to compare with yet.'));
   } else {
-    body.appendChild(h('p', {}, h('strong', {}, `Cause: ${CAUSE_LABEL[e.cause] || e.cause}.`), ' ', e.summary || ''));
-    const section = (title, items) => (items && items.length ? h('div', {}, h('h3', { style: 'margin-top:10px' }, title), items) : null);
-    const changes = (list) =>
-      h(
-        'table',
-        { class: 'metrics' },
-        h('tbody', {}, list.map((c) => h('tr', {}, h('td', {}, c.field), h('td', { class: 'threshold num' }, changeValue(c.before)), h('td', { class: 'value num' }, `→ ${changeValue(c.after)}`)))),
-      );
-    body.append(
-      ...[
-        section('Results', (e.results || []).length ? [changes(e.results)] : []),
-        section('Inputs that moved', (e.inputs || []).length ? [changes(e.inputs)] : []),
-        section('Flags opened', (e.flags_opened || []).map((c) => h('span', { class: 'chip red' }, FLAG_LABEL[c] || c))),
-        section('Flags resolved', (e.flags_resolved || []).map((c) => h('span', { class: 'chip ok' }, FLAG_LABEL[c] || c))),
-      ].filter(Boolean),
-    );
+    body.appendChild(h('p', {}, e.summary || ''));
+    const groups = [...(e.causes || []), 'result'];
+    for (const source of groups) {
+      const items = [...(e.inputs || []), ...(e.results || [])].filter((c) => c.source === source);
+      if (!items.length) continue;
+      body.appendChild(h('div', { 'data-source': source }, h('h3', { style: 'margin-top:10px' }, SOURCE_LABEL[source] || source), h('ul', {}, items.map((c) => h('li', {}, c.text)))));
+    }
   }
   return h(
     'section',
@@ -424,7 +402,7 @@ async function renderAccount(account, product, flash) {
   );
   const trendEl = h('div', { class: 'chart', 'data-testid': 'trend-chart' });
   const historyEl = h('div', { class: 'chart', 'data-testid': 'history-chart' });
-  const flags = r.flags.length ? h('div', { style: 'margin-bottom:16px' }, r.flags.map(flagChip), r.flags.map((f) => h('div', { class: 'small muted', style: 'margin-top:4px' }, `${FLAG_LABEL[f.code] || f.code}: ${f.message}`))) : null;
+  const flags = r.flags.length ? h('div', { style: 'margin-bottom:16px' }, r.flags.map(flagChip), r.flags.map((f) => h('div', { class: 'small', style: 'margin-top:4px', 'data-flag': f.code }, h('strong', {}, FLAG_LABEL[f.code] || f.code), ` (${f.age || ''}): ${f.message}`))) : null;
   view.replaceChildren(
     h('a', { href: '#/', class: 'back' }, '← Portfolio'),
     hero,

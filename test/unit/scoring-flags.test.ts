@@ -103,7 +103,8 @@ describe('flag lifecycle and hysteresis', () => {
     const t = PROFILE_DEFAULTS.daily;
     const m = metricsFor(40);
     const low = evaluateUsageFlags(m, usageCompletion(m, t), t, 100).find((c) => c.code === 'low_engagement')!;
-    expect(low.message).toBe('weekly active ratio 40% (40 of 100 licensed seats) against a minimum of 50%');
+    expect(low.message).toBe('Weekly active 40% of 100 seats, needs 50% (40 active users)');
+    expect(low.short).toBe('40%');
     expect(low.severity).toBe('red');
   });
   it('declining_usage needs a relative slope ≤ -0.05 with at least 3 non-zero windows', () => {
