@@ -58,7 +58,7 @@ const kafkaConfig: KafkaConfig = {
 };
 const topic = kafkaConfig.eventsTopics[0]!;
 const ingest: IngestConfig = { ...env.ingest, batchMaxRows: BATCH_ROWS, batchMaxWaitMs: 1000 };
-const parse: ParseOptions = { maxBytes: ingest.maxEventBytes, maxFutureSkewMs: ingest.maxFutureSkewMs, defaultProduct: '' };
+const parse: ParseOptions = { maxBytes: ingest.maxEventBytes, maxFutureSkewMs: ingest.maxFutureSkewMs, minTimestampMs: ingest.minTimestampMs, defaultProduct: '' };
 
 const log = (message: string) => console.error(`[bench] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

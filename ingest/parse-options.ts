@@ -6,5 +6,10 @@ import type { ParseOptions } from '../schemas/event.js';
  * all of them accept and reject exactly the same input.
  */
 export function eventParseOptions(config: IngestConfig, defaultProduct: string | undefined): ParseOptions {
-  return { maxBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs, defaultProduct: defaultProduct ?? '' };
+  return {
+    maxBytes: config.maxEventBytes,
+    maxFutureSkewMs: config.maxFutureSkewMs,
+    minTimestampMs: config.minTimestampMs,
+    defaultProduct: defaultProduct ?? '',
+  };
 }

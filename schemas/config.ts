@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MIN_INSTANT, readInstant } from './day.js';
 import { ConfigError } from './errors.js';
 import { packageFile } from './package-files.js';
 
@@ -102,6 +103,16 @@ export const envSchema = z
     MAX_EVENT_BYTES: intFromEnv(256, 16 * 1024 * 1024).default(65_536),
     /** Reject events whose timestamp is more than this far ahead of now (ms). Default 86400000 (1 day). */
     MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(86_400_000),
+    /** Reject events timestamped before this day or instant (older values are usually epoch seconds sent as milliseconds). Default `2000-01-01`. */
+    EVENT_MIN_TIMESTAMP: z
+      .string()
+      .transform((s, ctx) => {
+        const read = readInstant(s);
+        if (read.ok) return read.ms;
+        ctx.addIssue({ code: 'custom', message: read.problem });
+        return z.NEVER;
+      })
+      .prefault(DEFAULT_MIN_INSTANT),
     /** First retry delay after a failed insert (ms), doubled each try. Default 500. */
     STORE_RETRY_INITIAL_MS: intFromEnv(1, 60_000).default(500),
     /** Longest delay between insert retries (ms). Default 30000. */
@@ -227,6 +238,8 @@ export interface IngestConfig {
   batchMaxWaitMs: number;
   maxEventBytes: number;
   maxFutureSkewMs: number;
+  /** Earliest accepted event timestamp, epoch ms. */
+  minTimestampMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
 }
@@ -341,6 +354,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
       maxEventBytes: env.MAX_EVENT_BYTES,
       maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
+      minTimestampMs: env.EVENT_MIN_TIMESTAMP,
       retryInitialMs: env.STORE_RETRY_INITIAL_MS,
       retryMaxMs: env.STORE_RETRY_MAX_MS,
     },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { instantOutOfBounds, readInstant } from './day.js';
 import { decodeJsonBytes } from './json-bytes.js';
 import { deadLetter, drop, ok, type StepResult } from './result.js';
+import { idSchema, labelSchema } from './text.js';
 
 /**
  * Accepted input forms for product events and their normalisation into one
@@ -10,32 +12,28 @@ import { deadLetter, drop, ok, type StepResult } from './result.js';
  * A message is read as Segment when it carries `messageId`, otherwise as native.
  */
 
-const MAX_ID = 256;
-const id = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .trim()
-    .min(1, `${what} must not be empty`)
-    .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`);
-const optionalLabel = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .trim()
-    .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`)
-    .nullish();
+const id = (what: string) => idSchema(what);
+const optionalLabel = (what: string) => labelSchema(what);
 
-/** ISO-8601 text (a missing offset means UTC) or integer epoch milliseconds. */
+const TIMESTAMP_FORM = 'timestamp must be ISO-8601 (e.g. 2026-03-01T09:30:00Z) or epoch milliseconds';
+
+/**
+ * ISO-8601 text (a missing offset means UTC) or integer epoch milliseconds. The text must be a
+ * real calendar date-time (2026-02-30 is refused, not rolled over); bounds are checked after
+ * parsing, against the deployment's settings.
+ */
 export const timestampSchema = z.union(
   [
     z.number().int('epoch timestamps must be integer milliseconds'),
     z
       .string()
-      .regex(
-        /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/,
-        'timestamp must be ISO-8601 (e.g. 2026-03-01T09:30:00Z) or epoch milliseconds',
-      ),
+      .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/, TIMESTAMP_FORM)
+      .superRefine((text, ctx) => {
+        const read = readInstant(text);
+        if (!read.ok) ctx.addIssue({ code: 'custom', message: `timestamp ${JSON.stringify(text)} ${read.problem}` });
+      }),
   ],
-  { error: 'timestamp must be ISO-8601 text or epoch milliseconds' },
+  { error: (issue) => (issue.input === undefined ? 'timestamp is missing' : `${TIMESTAMP_FORM}, got ${typeof issue.input}`) },
 );
 
 const propertiesSchema = z.record(z.string(), z.unknown(), { error: 'properties must be an object' });
@@ -111,22 +109,22 @@ export interface ParseOptions {
   maxBytes: number;
   /** Reject timestamps later than now + this (ms). */
   maxFutureSkewMs: number;
+  /** Reject timestamps before this (epoch ms). */
+  minTimestampMs: number;
   /** Product assumed when an event names none (single-product deployments). */
   defaultProduct: string;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
 
-// Earliest plausible event: older values are almost always epoch seconds sent as milliseconds.
-const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
-
+/** Epoch milliseconds of a timestamp accepted by `timestampSchema`. */
 export function parseTimestamp(value: string | number): number {
   if (typeof value === 'number') return value;
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value);
-  const text = value.includes('T') || !value.includes(' ') ? value : value.replace(' ', 'T');
-  return Date.parse(hasZone || text.length === 10 ? text : `${text}Z`);
+  const read = readInstant(value);
+  return read.ok ? read.ms : Number.NaN;
 }
 
+/** `path: reason` pairs; reasons of the shared id and text schemas already name their field. */
 function formatIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
@@ -188,22 +186,16 @@ export function normaliseEvent(value: unknown, options: ParseOptions): StepResul
     base = fromNative(parsed.data, options.defaultProduct);
     rawTimestamp = parsed.data.timestamp;
   }
+  if (!base.product) {
+    return deadLetter('schema_violation', 'product is missing and no default product is set (--default-product or the products file)');
+  }
   const timestamp = parseTimestamp(rawTimestamp);
   if (!Number.isFinite(timestamp)) {
-    return deadLetter('schema_violation', `timestamp: ${JSON.stringify(rawTimestamp)} is not a valid date`);
+    return deadLetter('schema_violation', `timestamp ${JSON.stringify(rawTimestamp)} is not a valid date`);
   }
-  if (timestamp < MIN_TIMESTAMP_MS) {
-    return deadLetter(
-      'timestamp_out_of_range',
-      `timestamp ${JSON.stringify(rawTimestamp)} is before 2000-01-01 (epoch seconds sent as milliseconds?)`,
-    );
-  }
-  const now = (options.now ?? Date.now)();
-  if (timestamp > now + options.maxFutureSkewMs) {
-    return deadLetter(
-      'future_timestamp',
-      `timestamp ${new Date(timestamp).toISOString()} is more than ${options.maxFutureSkewMs} ms in the future`,
-    );
+  const out = instantOutOfBounds(timestamp, { minMs: options.minTimestampMs, maxFutureSkewMs: options.maxFutureSkewMs, now: options.now });
+  if (out) {
+    return deadLetter(out.code === 'too_early' ? 'timestamp_out_of_range' : 'future_timestamp', `timestamp ${JSON.stringify(rawTimestamp)} ${out.problem}`);
   }
   return ok({ ...base, timestamp });
 }

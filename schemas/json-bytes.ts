@@ -1,10 +1,12 @@
 import { deadLetter, ok, type DeadLetter, type Ok } from './result.js';
+import { jsonProblem } from './text.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The first step for every raw message or line: size limit, strict UTF-8,
- * then JSON. Shared by events and JSON records so both reject alike.
+ * The first step for every raw message or line: size limit, strict UTF-8, JSON, then what no
+ * store or serialiser downstream can hold: nesting deeper than MAX_JSON_DEPTH and strings or keys
+ * that are not well-formed Unicode. Shared by events and JSON records so both reject alike.
  */
 export function decodeJsonBytes(bytes: Uint8Array | string, maxBytes: number): Ok<unknown> | DeadLetter {
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
@@ -19,9 +21,13 @@ export function decodeJsonBytes(bytes: Uint8Array | string, maxBytes: number): O
       return deadLetter('invalid_utf8', 'message is not valid UTF-8');
     }
   }
+  let value: unknown;
   try {
-    return ok(JSON.parse(text) as unknown);
+    value = JSON.parse(text);
   } catch (error) {
     return deadLetter('invalid_json', `not JSON: ${(error as Error).message}`);
   }
+  const problem = jsonProblem(value);
+  if (problem) return deadLetter(problem.kind === 'too_deep' ? 'too_deep' : 'schema_violation', problem.message);
+  return ok(value);
 }

@@ -10,6 +10,10 @@ export const REJECTION_REASONS = [
   'schema_violation',
   'future_timestamp',
   'timestamp_out_of_range',
+  /** JSON nested deeper than MAX_JSON_DEPTH (schemas/text.ts). */
+  'too_deep',
+  /** Valid to the schema but refused by the store as a statement error; the engine's message is kept. */
+  'store_rejected',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

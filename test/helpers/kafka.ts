@@ -57,6 +57,7 @@ export const TEST_INGEST: IngestConfig = {
   batchMaxWaitMs: 200,
   maxEventBytes: 8_192,
   maxFutureSkewMs: 86_400_000,
+  minTimestampMs: Date.UTC(2000, 0, 1),
   retryInitialMs: 100,
   retryMaxMs: 400,
 };

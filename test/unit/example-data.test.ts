@@ -19,7 +19,7 @@ describe('example data set generator', () => {
     expect(new Set(Object.values(data.scenarios))).toEqual(
       new Set(['healthy', 'declining', 'low_engagement', 'champion_idle', 'features_unused', 'ramping', 'workflow_failures', 'overdue']),
     );
-    const opts = { maxBytes: 65_536, maxFutureSkewMs: 0, defaultProduct: '', now: () => Date.parse('2026-11-21T00:00:00Z') };
+    const opts = { maxBytes: 65_536, maxFutureSkewMs: 0, minTimestampMs: Date.UTC(2000, 0, 1), defaultProduct: '', now: () => Date.parse('2026-11-21T00:00:00Z') };
     const results = data.events.map((e) => parseEventBytes(e, opts));
     const ok = results.flatMap((r) => (r.kind === 'ok' ? [r.value] : []));
     expect(results.length - ok.length).toBe(3); // the deliberately malformed lines

@@ -8,8 +8,8 @@ import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../..
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 
-const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, retryInitialMs: 1, retryMaxMs: 2 };
-const parse = { maxBytes: 512, maxFutureSkewMs: 86_400_000, defaultProduct: '' };
+const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), retryInitialMs: 1, retryMaxMs: 2 };
+const parse = { maxBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), defaultProduct: '' };
 
 function ev(id: string, user: string, day: string, extra: Record<string, unknown> = {}) {
   return JSON.stringify({ event_id: id, account_id: 'acme', user_id: user, event: 'open', timestamp: `${day}T10:00:00Z`, product: 'crm', ...extra });
