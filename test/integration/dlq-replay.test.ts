@@ -95,8 +95,8 @@ describe('dlq replay from a file', () => {
     writeFileSync(
       input,
       [
-        JSON.stringify({ event_id: 'f1', account_id: 'acme', user_id: 'a', event: 'open', timestamp: future }),
-        JSON.stringify({ event_id: 'f2', account_id: 'acme', user_id: 'b', event: 'open', timestamp: future }),
+        JSON.stringify({ event_id: 'f1', account_id: 'acme', user_id: 'a', event: 'open', timestamp: future, product: 'crm' }),
+        JSON.stringify({ event_id: 'f2', account_id: 'acme', user_id: 'b', event: 'open', timestamp: future, product: 'crm' }),
         '{nope',
       ].join('\n'),
     );
