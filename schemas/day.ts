@@ -101,11 +101,13 @@ export function boundedInstantSchema(bounds: InstantBounds) {
 /** ISO-8601 instant with an explicit zone, or a bare day (its UTC midnight); not before 2000-01-01. */
 export const instantSchema = boundedInstantSchema({ minMs: DEFAULT_MIN_INSTANT_MS });
 
-/** Epoch milliseconds of an instant accepted by one of the schemas above. */
+/**
+ * Epoch milliseconds of an instant accepted by one of the schemas above; NaN for anything else, so
+ * a refinement chained after a failed check (zod runs them all) fails instead of throwing.
+ */
 export function instantMs(s: string): number {
   const read = readInstant(s);
-  if (!read.ok) throw new RangeError(`not an instant: ${JSON.stringify(s)} ${read.problem}`);
-  return read.ms;
+  return read.ok ? read.ms : Number.NaN;
 }
 
 /** A UTC calendar day as `YYYY-MM-DD`, checked to be a real date (no 2026-02-30, no 2026-02-29). */

@@ -23,7 +23,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export function wellFormedString(what: string) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? `${what} is missing` : `${what} must be a string`) })
-    .refine((s) => s.isWellFormed(), `${what} is not well-formed Unicode (lone UTF-16 surrogate)`);
+    .refine((s) => s.isWellFormed(), `${what} is not well-formed Unicode (lone surrogates)`);
 }
 
 /** An id: trimmed, 1 to `max` characters, well-formed, no control characters. */
@@ -78,7 +78,7 @@ export function jsonProblem(value: unknown, maxDepth: number = MAX_JSON_DEPTH): 
     if (typeof node === 'string') {
       if (!node.isWellFormed()) {
         const path = pathOf(entry);
-        return { path, kind: 'ill_formed', message: `${named(path)} is not well-formed Unicode (lone UTF-16 surrogate)` };
+        return { path, kind: 'ill_formed', message: `${named(path)}: not well-formed Unicode (lone surrogates)` };
       }
       continue;
     }
@@ -96,7 +96,7 @@ export function jsonProblem(value: unknown, maxDepth: number = MAX_JSON_DEPTH): 
         const key = keys[i]!;
         if (!key.isWellFormed()) {
           const path = pathOf(entry);
-          return { path, kind: 'ill_formed', message: `a key in ${named(path)} is not well-formed Unicode (lone UTF-16 surrogate)` };
+          return { path, kind: 'ill_formed', message: `${named(path)}: a key is not well-formed Unicode (lone surrogates)` };
         }
         pending.push({ node: (node as Record<string, unknown>)[key], depth, key, parent: entry });
       }

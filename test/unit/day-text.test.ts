@@ -109,7 +109,7 @@ describe('JSON nesting and strings, checked without recursion', () => {
 
   it('finds lone surrogates in nested values and keys', () => {
     expect(jsonProblem({ properties: { list: ['ok', 'x\ud800'] } })).toMatchObject({ kind: 'ill_formed', path: 'properties.list.1' });
-    expect(jsonProblem({ properties: { ['k\udfff']: 1 } })?.message).toMatch(/a key in properties/);
+    expect(jsonProblem({ properties: { ['k\udfff']: 1 } })?.message).toMatch(/properties: a key is not well-formed/);
     expect(jsonProblem({ a: 'fine 😀', b: [1, null, true, { c: 'é' }] })).toBeUndefined();
   });
 });
