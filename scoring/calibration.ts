@@ -1,4 +1,4 @@
-import { FLAG_CODES } from '../schemas/flags.js';
+import { FLAG_CODES, type FlagCode } from '../schemas/flags.js';
 import type { ProductsConfig, Thresholds } from '../schemas/products.js';
 import type { CountRow, GraduationRow } from '../transforms/calibration.js';
 import type { ReadinessReport } from './report.js';
@@ -112,7 +112,7 @@ export interface CalibrationResult {
   overall: Retention;
   by_band: Array<{ band: Band } & Retention>;
   by_criterion: Array<{ criterion: string; met: boolean } & Retention>;
-  by_flag: Array<{ flag: string; open: boolean } & Retention>;
+  by_flag: Array<{ flag: FlagCode; open: boolean } & Retention>;
   by_on_time: Array<{ on_time: boolean } & Retention>;
   /** The article's contrast: retention of those ready at graduation vs those graduated by their target date. */
   readiness_vs_time: { ready_at_graduation: Retention; graduated_on_time: Retention };

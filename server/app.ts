@@ -5,7 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { ApiToken, ServerConfig } from '../schemas/config.js';
+import { loadConfig, type ApiToken, type ServerConfig } from '../schemas/config.js';
 import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
@@ -15,7 +15,8 @@ import type { FlagHub } from './flag-hub.js';
 import { installErrorHandlers } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';
-import type { Api, ReadinessCheck, RouteContext } from './routes/context.js';
+import { registerCalibrationRoutes } from './routes/calibration.js';
+import type { Api, CalibrationSettings, ReadinessCheck, RouteContext } from './routes/context.js';
 import { registerFlagRoutes } from './routes/flags.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerProductTypeRoutes } from './routes/product-types.js';
@@ -35,6 +36,14 @@ export interface AppDeps {
   checks?: Record<string, ReadinessCheck>;
   logger: Logger;
   version: string;
+  /** Outcome validation and the graduation age of calibration; omitted: the configuration's defaults. */
+  calibration?: CalibrationSettings;
+}
+
+/** The defaults come from the configuration schema, the one place they are stated. */
+function calibrationDefaults(): CalibrationSettings {
+  const config = loadConfig({});
+  return { graduationAgeDays: config.calibration.graduationAgeDays, maxFutureSkewMs: config.ingest.maxFutureSkewMs };
 }
 
 const PUBLIC_DIR = packageFile('server', 'public');
@@ -79,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
       ...deps.checks,
     },
     logger,
+    calibration: deps.calibration ?? calibrationDefaults(),
   };
 
   app.addHook('onResponse', async (request, reply) => {
@@ -113,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
         { name: 'readiness', description: 'Readiness reports and rollups' },
         { name: 'assessments', description: 'CSM input to the scorecard' },
         { name: 'flags', description: 'Red flags and their transitions' },
+        { name: 'calibration', description: 'Outcomes, and retention by readiness at graduation' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
     },
@@ -123,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
   registerAssessmentRoutes(app, ctx);
   registerFlagRoutes(app, ctx);
   registerProductTypeRoutes(app, ctx);
+  registerCalibrationRoutes(app, ctx);
   registerOpsRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

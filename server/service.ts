@@ -210,6 +210,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       checks,
       logger,
       version: options.version,
+      calibration: { graduationAgeDays: config.calibration.graduationAgeDays, maxFutureSkewMs: config.ingest.maxFutureSkewMs },
     });
   } catch (error) {
     // Nothing may keep running (and the process alive) when the service cannot start.

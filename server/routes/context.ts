@@ -25,6 +25,13 @@ export interface RouteContext {
   metrics: ServiceMetrics;
   checks: Record<string, ReadinessCheck>;
   logger: Logger;
+  calibration: CalibrationSettings;
+}
+
+/** Outcome validation and the graduation age of calibration (from the configuration). */
+export interface CalibrationSettings {
+  graduationAgeDays: number;
+  maxFutureSkewMs: number;
 }
 
 export const BEARER = [{ bearerAuth: [] }];
