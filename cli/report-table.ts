@@ -54,23 +54,32 @@ export function reportTable(reports: readonly ReadinessReport[], colour: boolean
   return renderRows(header, rows, colour ? 4 : undefined, (i) => COLOURS[reports[i]!.graduation.band]);
 }
 
+const signedPct = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(Math.round(x * 1000) / 10)}%`;
+
 export function rollupTable(rollups: readonly ProductTypeRollup[]): string[] {
-  const header = ['type', 'accounts', 'ready', 'band ready', 'close', 'not_ready', 'incomplete', 'median daily', 'weekly', 'monthly', 'flags (share of accounts)'];
-  const rows = rollups.map((r) => [
-    r.product_type,
-    String(r.accounts),
-    String(r.ready),
-    String(r.bands.ready),
-    String(r.bands.close),
-    String(r.bands.not_ready),
-    String(r.bands.incomplete),
-    r.median_ratios.daily === null ? '—' : pct(r.median_ratios.daily),
-    r.median_ratios.weekly === null ? '—' : pct(r.median_ratios.weekly),
-    r.median_ratios.monthly === null ? '—' : pct(r.median_ratios.monthly),
-    Object.entries(r.flag_share)
-      .filter(([, share]) => share > 0)
-      .map(([code, share]) => `${code} ${pct(share)}`)
-      .join(', ') || '—',
-  ]);
+  const header = ['type', 'accounts', 'ready', 'attention', 'close', 'not_ready', 'incomplete', 'median daily', 'weekly', 'monthly', 'weekly ratio (12 wk medians)', 'weekly IQR', 'median slope/wk', 'declining', 'flags (share of accounts)'];
+  const rows = rollups.map((r) => {
+    const last = r.trend[r.trend.length - 1];
+    return [
+      r.product_type,
+      String(r.accounts),
+      String(r.ready),
+      String(r.needs_attention),
+      String(r.bands.close),
+      String(r.bands.not_ready),
+      String(r.bands.incomplete),
+      r.median_ratios.daily === null ? '—' : pct(r.median_ratios.daily),
+      r.median_ratios.weekly === null ? '—' : pct(r.median_ratios.weekly),
+      r.median_ratios.monthly === null ? '—' : pct(r.median_ratios.monthly),
+      r.trend.length === 0 ? '—' : `${sparkline(r.trend.map((w) => w.weekly_ratio.median))} ${pct(last!.weekly_ratio.median)}`,
+      last ? `${pct(last.weekly_ratio.p25)}–${pct(last.weekly_ratio.p75)}` : '—',
+      last ? signedPct(last.median_relative_slope) : '—',
+      last ? pct(last.share_declining) : '—',
+      Object.entries(r.flag_share)
+        .filter(([, share]) => share > 0)
+        .map(([code, share]) => `${code} ${pct(share)}`)
+        .join(', ') || '—',
+    ];
+  });
   return renderRows(header, rows, undefined, () => undefined);
 }

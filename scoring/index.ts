@@ -32,8 +32,10 @@ export { graduation, weightedScore, bandOf, READY_BAND_MIN, CLOSE_BAND_MIN, GREE
 export type { Band, Graduation, DimensionScore, DimensionSource } from './scorecard.js';
 export { explainChange } from './explain.js';
 export type { Explanation, InputChange, ChangeCause, ChangeSource } from './explain.js';
-export { rollupByProductType, median } from './rollup.js';
-export type { ProductTypeRollup } from './rollup.js';
+export { productTypeSummary } from './summary.js';
+export type { ProductTypeSummary } from './summary.js';
+export { rollupByProductType, median, withTrends, trendRules } from './rollup.js';
+export type { ProductTypeRollup, TrendWeek, TrendInputRow } from './rollup.js';
 export { compareByRisk, matchesFilters, riskOf, riskScore } from './risk.js';
 export type { ReportFilters, Risk, RiskFactor, RiskInput, RiskPart } from './risk.js';
 export { productConfigHash } from './config-hash.js';

@@ -211,6 +211,14 @@ export const flagStateSchema = z.object({
 
 export const flagListSchema = z.object({ total: z.number().int(), items: z.array(flagStateSchema) });
 
+const trendWeekSchema = z.object({
+  week_end: z.string(),
+  accounts: z.number().int(),
+  weekly_ratio: z.object({ p25: z.number(), median: z.number(), p75: z.number() }).meta({ description: 'Weekly-active ratio: median and interquartile range across the accounts' }),
+  median_relative_slope: z.number(),
+  share_declining: z.number().meta({ description: 'Share (0…1) of the accounts declining by the declining_usage rule' }),
+});
+
 export const summarySchema = z.object({
   as_of: z.string().nullable(),
   items: z.array(
@@ -221,6 +229,9 @@ export const summarySchema = z.object({
       bands: z.record(z.enum(BANDS), z.number()),
       median_ratios: z.object({ daily: z.number().nullable(), weekly: z.number().nullable(), monthly: z.number().nullable() }),
       flag_share: z.record(z.string(), z.number()),
+      needs_attention: z.number().int().meta({ description: 'Account-products with a red flag open' }),
+      trend: z.array(trendWeekSchema).meta({ description: 'The last 12 weeks, oldest first' }),
+      products: z.array(z.object({ product: z.string(), trend: z.array(trendWeekSchema) })),
     }),
   ),
 });

@@ -24,3 +24,5 @@ export { insertOutcomes, readOutcomes } from './outcomes.js';
 export type { StoredOutcome } from './outcomes.js';
 export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduationRows, graduationDays } from './calibration.js';
 export type { GraduationRow, GraduationParams, CountRow, CountParams, CalibrationCoverage } from './calibration.js';
+export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
+export type { ProductTrendRule, TrendRow } from './usage-trends.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../schemas/errors.js';
-import { latestReports, rollupByProductType } from '../../scoring/index.js';
+import { latestReports, productTypeSummary } from '../../scoring/index.js';
 import { action, type RunEnv } from '../program.js';
-import { dayOption } from '../readiness-options.js';
+import { dayOption, loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
 import { reportTable, rollupTable } from '../report-table.js';
 
 interface ReportOptions {
@@ -11,6 +11,7 @@ interface ReportOptions {
   product?: string;
   format: string;
   by?: string;
+  products?: string;
 }
 
 export function registerReport(program: Command, run: RunEnv): void {
@@ -21,7 +22,8 @@ export function registerReport(program: Command, run: RunEnv): void {
     .option('--account <id>', 'only this account (default: every account)')
     .option('--product <name>', 'only this product (default: every product)')
     .option('--format <format>', 'table or json (json: one JSON array on stdout)', 'table')
-    .option('--by <grouping>', 'product-type: accounts per band, median ratios and flag shares per product type (default: one row per account-product)')
+    .option('--products <path>', PRODUCTS_HELP)
+    .option('--by <grouping>', 'product-type: per product type, accounts per band, median ratios, flag shares and the 12-week usage trend (default: one row per account-product)')
     .action(
       action(program, run, async (ctx, opts: ReportOptions) => {
         const asOf = dayOption('--as-of', opts.asOf);
@@ -33,7 +35,7 @@ export function registerReport(program: Command, run: RunEnv): void {
           run.stderr(`no readiness snapshots${asOf ? ` for ${asOf}` : ''}${opts.account ? ` of account ${opts.account}` : ''}; run \`usage-readiness score\` first`);
         }
         if (opts.by === 'product-type') {
-          const rollups = rollupByProductType(reports);
+          const { items: rollups } = await productTypeSummary(store, await loadProducts(ctx, opts.products), { asOf });
           if (opts.format === 'json') run.stdout(JSON.stringify(rollups));
           else for (const line of rollupTable(rollups)) run.stdout(line);
           return;

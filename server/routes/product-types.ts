@@ -1,4 +1,4 @@
-import { latestReports, rollupByProductType } from '../../scoring/index.js';
+import { productTypeSummary } from '../../scoring/index.js';
 import { errorBodySchema } from '../http-errors.js';
 import { summaryQuerySchema, summarySchema } from '../api-schemas.js';
 import { BEARER, type Api, type RouteContext } from './context.js';
@@ -10,7 +10,7 @@ export function registerProductTypeRoutes(app: Api, ctx: RouteContext): void {
     {
       onRequest: async (request) => ctx.auth.require(request, 'read'),
       schema: {
-        summary: 'Per product type: accounts per band, median active ratios, share of accounts with each flag',
+        summary: 'Per product type: accounts per band, ready and needing attention, median active ratios, flag shares, and the weekly usage trend per type and per product',
         tags: ['readiness'],
         security: BEARER,
         querystring: summaryQuerySchema,
@@ -18,9 +18,7 @@ export function registerProductTypeRoutes(app: Api, ctx: RouteContext): void {
       },
     },
     async (request) => {
-      const reports = await latestReports(ctx.scoring.store, { asOf: request.query.as_of });
-      const asOf = reports.reduce<string | null>((max, r) => (max === null || r.as_of > max ? r.as_of : max), null);
-      return { as_of: asOf, items: rollupByProductType(reports) };
+      return productTypeSummary(ctx.scoring.store, ctx.scoring.products, { asOf: request.query.as_of });
     },
   );
 }
