@@ -128,7 +128,10 @@ async function renderPortfolio(params) {
   });
   const q = new URLSearchParams({ limit: String(PAGE), offset: String(portfolioState.offset) });
   for (const k of ['product_type', 'band', 'flag', 'ready']) if (portfolioState[k]) q.set(k, portfolioState[k]);
+  const gen = routeGen;
   const [list, summary] = await Promise.all([api(`/v1/readiness?${q}`), api('/v1/product-types/summary')]);
+  // A later navigation superseded this one while it loaded: its answer must not overwrite the newer view.
+  if (gen !== routeGen) return;
   setAsOf(list.as_of);
 
   const totals = { ready: 0, close: 0, not_ready: 0, incomplete: 0 };
@@ -385,7 +388,9 @@ function assessmentForm(r, onDone) {
 }
 
 async function renderAccount(account, product, flash) {
+  const gen = routeGen;
   const detail = await api(`/v1/accounts/${encodeURIComponent(account)}/products/${encodeURIComponent(product)}/readiness`);
+  if (gen !== routeGen) return;
   const r = detail.report;
   setAsOf(r.as_of);
   const g = r.graduation;
@@ -448,7 +453,9 @@ async function renderAccount(account, product, flash) {
 // ---------- product types ----------
 
 async function renderProductTypes() {
+  const gen = routeGen;
   const summary = await api('/v1/product-types/summary');
+  if (gen !== routeGen) return;
   setAsOf(summary.as_of);
   const codes = Object.keys(FLAG_LABEL);
   const bandBar = (bands, total) =>
@@ -496,7 +503,9 @@ function setNav(name) {
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === name);
 }
 
+let routeGen = 0;
 async function route() {
+  routeGen++;
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query = ''] = hash.split('?');
   const params = new URLSearchParams(query);
