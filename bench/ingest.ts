@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const kafka = createKafkaClient(kafkaConfig, logger);
   const dataDir = join(process.cwd(), '.cache', 'bench', `ingest-${id}`);
   mkdirSync(dataDir, { recursive: true });
-  const main = await openStore({ url: undefined, user: 'default', password: '', database: `bench_${id}`, dataDir });
+  const main = await openStore({ ...loadConfig({}).store, database: `bench_${id}`, dataDir });
   const databases: string[] = [];
   const freshStore = async (name: string) => {
     const store = storeFromClient('chdb', `bench_${name}_${id}`, main.client);

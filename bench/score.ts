@@ -19,6 +19,7 @@ import { availableParallelism, cpus, loadavg, totalmem, platform, release } from
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
 import { parseProducts } from '../schemas/products.js';
 import type { AccountRecord } from '../schemas/accounts.js';
@@ -299,7 +300,7 @@ const loadBefore = loadavg()[0]!;
 const dir = join(process.cwd(), '.cache', 'bench-score');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-const main = await openStore({ url: undefined, user: 'default', password: '', database: 'bench_score', dataDir: dir });
+const main = await openStore({ ...loadConfig({}).store, database: 'bench_score', dataDir: dir });
 const [engine] = await main.query<{ v: string }>('SELECT version() AS v');
 const results: Measurement[] = [];
 try {

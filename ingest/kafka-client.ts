@@ -11,7 +11,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaConfig } from '../schemas/config.js';
+import { KAFKA_CONSUMER_TIMING, type KafkaConfig } from '../schemas/config.js';
 import { ERROR_CODES, ReadinessError, errorMessage } from '../schemas/errors.js';
 
 /**
@@ -401,10 +401,10 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaCli
 function groupConsumer(kafka: Kafka, options: GroupConsumerOptions): GroupConsumer {
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
-    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
-    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+    sessionTimeout: options.sessionTimeoutMs ?? KAFKA_CONSUMER_TIMING.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs ?? KAFKA_CONSUMER_TIMING.heartbeatIntervalMs,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? KAFKA_CONSUMER_TIMING.rebalanceTimeoutMs,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? KAFKA_CONSUMER_TIMING.maxWaitTimeMs,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     allowAutoTopicCreation: false,

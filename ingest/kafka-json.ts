@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { KAFKA_CONSUMER_TIMING } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
 import { decodeJsonBytes } from '../schemas/json-bytes.js';
 import { deadLetter, ok, type DeadLetter, type Ok } from '../schemas/result.js';
@@ -68,7 +69,7 @@ export function parseJsonRecord<T>(record: ConsumedRecord, schema: z.ZodType<T>,
 export function startJsonConsumer<T>(options: JsonConsumerOptions<T>): JsonConsumerHandle {
   const { kafka, schema, logger } = options;
   const log = logger.child({ component: 'kafka-json', groupId: options.groupId });
-  const heartbeatMs = options.consumer?.heartbeatIntervalMs ?? 3_000;
+  const heartbeatMs = options.consumer?.heartbeatIntervalMs ?? KAFKA_CONSUMER_TIMING.heartbeatIntervalMs;
   const consumer = kafka.groupConsumer({ fromBeginning: true, ...options.consumer, groupId: options.groupId, topics: options.topics });
   let stopping = false;
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { IngestConfig } from '../schemas/config.js';
+import { INGEST_STOP_TIMEOUT_MS, KAFKA_CONSUMER_TIMING, type IngestConfig } from '../schemas/config.js';
 import { parseEventBytes, type ParseOptions } from '../schemas/event.js';
 import { errorMessage } from '../schemas/errors.js';
 import { deadLetter, type RejectionReason } from '../schemas/result.js';
@@ -145,7 +145,7 @@ class EventPipeline {
       fromBeginning: true,
       ...options.consumer,
     };
-    this.heartbeatMs = this.consumerOptions.heartbeatIntervalMs ?? 3_000;
+    this.heartbeatMs = this.consumerOptions.heartbeatIntervalMs ?? KAFKA_CONSUMER_TIMING.heartbeatIntervalMs;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.consumer = kafka.groupConsumer(this.consumerOptions);
     this.store = this.trackedStore(options.store);
@@ -510,7 +510,7 @@ class EventPipeline {
         // Not running (e.g. restarting after a crash): nothing to pause.
       }
       await Promise.allSettled([...this.active]);
-      const timeoutMs = this.options.stopTimeoutMs ?? 30_000;
+      const timeoutMs = this.options.stopTimeoutMs ?? INGEST_STOP_TIMEOUT_MS;
       let timedOut = false;
       let deadline: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -23,6 +23,9 @@ const csv = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
 
+const apiScope = z.enum(['read', 'write']);
+export type ApiScope = z.output<typeof apiScope>;
+
 /** One `token:scopes` entry of API_TOKENS. */
 const apiTokenEntry = z.string().transform((entry, ctx) => {
   const at = entry.lastIndexOf(':');
@@ -32,7 +35,7 @@ const apiTokenEntry = z.string().transform((entry, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'each entry must be token:scopes with a token of at least 8 characters' });
     return z.NEVER;
   }
-  if (scopes.length === 0 || scopes.some((s) => s !== 'read' && s !== 'write')) {
+  if (scopes.length === 0 || scopes.some((s) => !apiScope.safeParse(s).success)) {
     ctx.addIssue({ code: 'custom', message: `scopes of a token must be read, write or read+write (got ${JSON.stringify(entry.slice(at + 1))})` });
     return z.NEVER;
   }
@@ -48,6 +51,26 @@ const webhookEntry = z.object({
 
 /** The products file shipped with the service, found relative to this module so any working directory works. */
 export const DEFAULT_PRODUCTS_FILE = packageFile('config', 'products.json');
+
+/*
+ * Tunables that are not settings, named here beside the schema so every timing the service
+ * uses is found in one file (README "Fixed timings" lists them).
+ */
+/** Clock skew allowed on an assessment's `assessed_at` (ms): later times would score days that have not happened. */
+export const ASSESSMENT_MAX_FUTURE_SKEW_MS = 86_400_000;
+/**
+ * Kafka group consumers (ingestion, accounts): a member that sends no heartbeat for
+ * `sessionTimeoutMs` leaves the group and its partitions move to the others.
+ */
+export const KAFKA_CONSUMER_TIMING = {
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+  /** Longest wait of one fetch for new messages. */
+  maxWaitTimeMs: 1_000,
+} as const;
+/** On SIGTERM/SIGINT, how long the Kafka consumer waits for the store to take the batches it holds (ms). */
+export const INGEST_STOP_TIMEOUT_MS = 30_000;
 
 export const envSchema = z
   .object({
@@ -67,6 +90,8 @@ export const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a cluster name (letters, digits, _ . -)')
       .optional(),
+    /** Longest wait for one ClickHouse server request, query or insert (ms). Default 60000. */
+    CLICKHOUSE_REQUEST_TIMEOUT_MS: intFromEnv(1000, 3_600_000).default(60_000),
     /** Data directory of the embedded chDB store. Default `./data`. */
     DATA_DIR: z.string().min(1).default('./data'),
 
@@ -210,99 +235,85 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-export interface StoreConfig {
-  url: string | undefined;
-  user: string;
-  password: string;
-  database: string;
-  cluster?: string | undefined;
-  dataDir: string;
-}
+/** The environment, validated and grouped by concern. The types below are its output; nothing restates a default. */
+export const configSchema = envSchema.transform((env) => ({
+  store: {
+    url: env.CLICKHOUSE_URL,
+    user: env.CLICKHOUSE_USER,
+    password: env.CLICKHOUSE_PASSWORD,
+    database: env.CLICKHOUSE_DATABASE,
+    cluster: env.CLICKHOUSE_CLUSTER,
+    requestTimeoutMs: env.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    dataDir: env.DATA_DIR,
+  },
+  kafka: env.KAFKA_BROKERS
+    ? {
+        brokers: env.KAFKA_BROKERS,
+        clientId: env.KAFKA_CLIENT_ID,
+        groupId: env.KAFKA_GROUP_ID,
+        eventsTopics: env.KAFKA_EVENTS_TOPIC,
+        dlqTopic: env.KAFKA_DLQ_TOPIC,
+        accountsTopic: env.KAFKA_ACCOUNTS_TOPIC,
+        /** Outcomes topic; undefined: not consumed. */
+        outcomesTopic: env.KAFKA_OUTCOMES_TOPIC,
+        flagsTopic: env.KAFKA_FLAGS_TOPIC,
+        ssl: env.KAFKA_SSL,
+        sasl:
+          env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+            ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
+            : undefined,
+      }
+    : undefined,
+  ingest: {
+    batchMaxRows: env.BATCH_MAX_ROWS,
+    batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
+    maxEventBytes: env.MAX_EVENT_BYTES,
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
+    /** Earliest accepted event timestamp, epoch ms. */
+    minTimestampMs: env.EVENT_MIN_TIMESTAMP,
+    retryInitialMs: env.STORE_RETRY_INITIAL_MS,
+    retryMaxMs: env.STORE_RETRY_MAX_MS,
+  },
+  server: {
+    port: env.PORT,
+    host: env.HOST,
+    /** Configured tokens; undefined when API_TOKENS is unset (serve then makes one). */
+    tokens: env.API_TOKENS,
+    healthPublic: env.HEALTH_PUBLIC,
+    metricsPublic: env.METRICS_PUBLIC,
+    bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+    demoData: env.DEMO_DATA,
+    demoBackfillDays: env.DEMO_BACKFILL_DAYS,
+  },
+  webhooks: {
+    subscriptions: env.WEBHOOKS,
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    retryInitialMs: env.WEBHOOK_RETRY_INITIAL_MS,
+    retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    outboxPollMs: env.WEBHOOK_OUTBOX_POLL_MS,
+  },
+  scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
+  calibration: {
+    /** Graduation day of an outcome without `graduated_at`: onboarding start + this many days. */
+    graduationAgeDays: env.CALIBRATION_GRADUATION_AGE_DAYS,
+  },
+  logLevel: env.LOG_LEVEL,
+}));
 
-export interface KafkaConfig {
-  brokers: string[];
-  clientId: string;
-  groupId: string;
-  eventsTopics: string[];
-  dlqTopic: string;
-  accountsTopic: string;
-  /** Outcomes topic; undefined: not consumed. */
-  outcomesTopic?: string | undefined;
-  flagsTopic: string;
-  ssl: boolean;
-  sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
-}
-
-export interface IngestConfig {
-  batchMaxRows: number;
-  batchMaxWaitMs: number;
-  maxEventBytes: number;
-  maxFutureSkewMs: number;
-  /** Earliest accepted event timestamp, epoch ms. */
-  minTimestampMs: number;
-  retryInitialMs: number;
-  retryMaxMs: number;
-}
-
-export type ApiScope = 'read' | 'write';
-
-export interface ApiToken {
-  token: string;
-  scopes: ApiScope[];
-}
-
-export interface WebhookSubscription {
-  url: string;
-  secret: string;
-  /** Only transitions of these flag codes; omitted: all. */
-  codes?: string[];
-  /** Only transitions of these severities; omitted: all. */
-  severities?: Array<'red' | 'warning'>;
-}
-
-export interface ServerConfig {
-  port: number;
-  host: string;
-  /** Configured tokens; undefined when API_TOKENS is unset (serve then makes one). */
-  tokens: ApiToken[] | undefined;
-  healthPublic: boolean;
-  metricsPublic: boolean;
-  bodyLimitBytes: number;
-  shutdownGraceMs: number;
-  sseHeartbeatMs: number;
-  demoData: 'auto' | 'always' | 'off';
-  demoBackfillDays: number;
-}
-
-export interface WebhookConfig {
-  subscriptions: WebhookSubscription[];
-  maxAttempts: number;
-  retryInitialMs: number;
-  retryMaxMs: number;
-  timeoutMs: number;
-  outboxPollMs: number;
-}
-
-export interface ScoringConfig {
-  productsFile: string;
-  cron: string;
-}
-
-export interface CalibrationConfig {
-  /** Graduation day of an outcome without `graduated_at`: onboarding start + this many days. */
-  graduationAgeDays: number;
-}
-
-export interface AppConfig {
-  store: StoreConfig;
-  kafka: KafkaConfig | undefined;
-  ingest: IngestConfig;
-  scoring: ScoringConfig;
-  calibration: CalibrationConfig;
-  server: ServerConfig;
-  webhooks: WebhookConfig;
-  logLevel: Env['LOG_LEVEL'];
-}
+export type AppConfig = z.output<typeof configSchema>;
+export type StoreConfig = AppConfig['store'];
+export type KafkaConfig = NonNullable<AppConfig['kafka']>;
+export type IngestConfig = AppConfig['ingest'];
+export type ServerConfig = AppConfig['server'];
+export type WebhookConfig = AppConfig['webhooks'];
+export type ScoringConfig = AppConfig['scoring'];
+export type CalibrationConfig = AppConfig['calibration'];
+export type ApiToken = z.output<typeof apiTokenEntry>;
+/** One webhook subscription; `codes`/`severities` omitted: all transitions. */
+export type WebhookSubscription = z.output<typeof webhookEntry>;
 
 const SECRET_VARIABLES = new Set(['CLICKHOUSE_PASSWORD', 'KAFKA_SASL_PASSWORD', 'API_TOKENS', 'WEBHOOKS']);
 
@@ -312,7 +323,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   const cleaned = Object.fromEntries(
     Object.entries(source).filter(([k, v]) => k in envSchema.shape && v !== undefined && v !== ''),
   );
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
@@ -322,64 +333,5 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, { details: parsed.error.issues });
   }
-  const env = parsed.data;
-  return {
-    store: {
-      url: env.CLICKHOUSE_URL,
-      user: env.CLICKHOUSE_USER,
-      password: env.CLICKHOUSE_PASSWORD,
-      database: env.CLICKHOUSE_DATABASE,
-      cluster: env.CLICKHOUSE_CLUSTER,
-      dataDir: env.DATA_DIR,
-    },
-    kafka: env.KAFKA_BROKERS
-      ? {
-          brokers: env.KAFKA_BROKERS,
-          clientId: env.KAFKA_CLIENT_ID,
-          groupId: env.KAFKA_GROUP_ID,
-          eventsTopics: env.KAFKA_EVENTS_TOPIC,
-          dlqTopic: env.KAFKA_DLQ_TOPIC,
-          accountsTopic: env.KAFKA_ACCOUNTS_TOPIC,
-          outcomesTopic: env.KAFKA_OUTCOMES_TOPIC,
-          flagsTopic: env.KAFKA_FLAGS_TOPIC,
-          ssl: env.KAFKA_SSL,
-          sasl:
-            env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
-              ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
-              : undefined,
-        }
-      : undefined,
-    ingest: {
-      batchMaxRows: env.BATCH_MAX_ROWS,
-      batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
-      maxEventBytes: env.MAX_EVENT_BYTES,
-      maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
-      minTimestampMs: env.EVENT_MIN_TIMESTAMP,
-      retryInitialMs: env.STORE_RETRY_INITIAL_MS,
-      retryMaxMs: env.STORE_RETRY_MAX_MS,
-    },
-    server: {
-      port: env.PORT,
-      host: env.HOST,
-      tokens: env.API_TOKENS,
-      healthPublic: env.HEALTH_PUBLIC,
-      metricsPublic: env.METRICS_PUBLIC,
-      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
-      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-      sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
-      demoData: env.DEMO_DATA,
-      demoBackfillDays: env.DEMO_BACKFILL_DAYS,
-    },
-    webhooks: {
-      subscriptions: env.WEBHOOKS,
-      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
-      retryInitialMs: env.WEBHOOK_RETRY_INITIAL_MS,
-      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-      outboxPollMs: env.WEBHOOK_OUTBOX_POLL_MS,
-    },
-    scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
-    calibration: { graduationAgeDays: env.CALIBRATION_GRADUATION_AGE_DAYS },
-    logLevel: env.LOG_LEVEL,
-  };
+  return parsed.data;
 }

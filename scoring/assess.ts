@@ -1,4 +1,5 @@
 import type { Assessment } from '../schemas/assessment.js';
+import { ASSESSMENT_MAX_FUTURE_SKEW_MS } from '../schemas/config.js';
 import { instantMs } from '../schemas/day.js';
 import { InputError, NotFoundError } from '../schemas/errors.js';
 import { insertAssessments, latestSnapshotDay, readAccounts, type StoredAssessment } from '../transforms/index.js';
@@ -15,13 +16,11 @@ export interface RecordedAssessments {
   transitions: PassResult['transitions'];
 }
 
-/** Clock skew allowed on `assessed_at`; later times are rejected (they would score days that have not happened). */
-const MAX_FUTURE_MS = 86_400_000;
 
 /** Why an assessment's time cannot be accepted, or undefined when it can. */
 export function assessmentTimeProblem(a: Assessment, now: Date): string | undefined {
   const at = instantMs(a.assessed_at);
-  return at > now.getTime() + MAX_FUTURE_MS ? `assessed_at ${a.assessed_at} is in the future (now is ${now.toISOString()})` : undefined;
+  return at > now.getTime() + ASSESSMENT_MAX_FUTURE_SKEW_MS ? `assessed_at ${a.assessed_at} is in the future (now is ${now.toISOString()})` : undefined;
 }
 
 /**

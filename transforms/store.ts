@@ -37,7 +37,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     throw new StoreError(`CLICKHOUSE_DATABASE ${JSON.stringify(config.database)} is not a plain identifier`, { canRetry: false });
   }
   if (config.url) {
-    const client = createClient({ url: config.url, username: config.user, password: config.password, request_timeout: 60_000 });
+    const client = createClient({ url: config.url, username: config.user, password: config.password, request_timeout: config.requestTimeoutMs });
     return storeFromClient('server', config.database, client, { cluster: config.cluster });
   }
   // Loaded lazily: the engine is large and unused when a server is configured.

@@ -98,6 +98,7 @@ export async function createTestKafka(brokers: string[], options: { partitions?:
     eventsTopics: [topic],
     dlqTopic,
     accountsTopic: `t-accounts-${id}`,
+    outcomesTopic: undefined,
     flagsTopic: `t-flags-${id}`,
     ssl: false,
     sasl: undefined,
