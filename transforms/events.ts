@@ -6,10 +6,30 @@ import { toDateTime64 } from './datetime.js';
 
 /** Writes accepted events and rejections; the materialized views do the rest. */
 
+const EVENT_COLUMNS = [
+  'event_id',
+  'account_id',
+  'product',
+  'user_id',
+  'event',
+  'timestamp',
+  'feature',
+  'workflow',
+  'status',
+  'properties',
+  'source',
+] as const;
+
+/**
+ * Each event becomes one JSONEachRow line, serialised once and handed to the
+ * engine as bytes (`properties` is stored as JSON text, so it is a string inside the row).
+ */
 export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
-  await store.insert(
-    'events',
-    events.map((e) => ({
+  if (events.length === 0) return;
+  const lines = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    lines[i] = JSON.stringify({
       event_id: e.eventId,
       account_id: e.accountId,
       product: e.product,
@@ -21,8 +41,9 @@ export async function insertEvents(store: Store, events: readonly UsageEvent[], 
       status: e.status,
       properties: JSON.stringify(e.properties),
       source,
-    })),
-  );
+    });
+  }
+  await store.insertJsonLines('events', EVENT_COLUMNS, Buffer.from(lines.join('\n')));
 }
 
 export interface Rejection {

@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../schemas/config.js';
 import { ReadinessError, StoreError, StoreQueryError, errorMessage } from '../schemas/errors.js';
@@ -26,6 +31,11 @@ export interface Store {
   query<T>(text: string, params?: QueryParams): Promise<T[]>;
   command(text: string, params?: QueryParams): Promise<void>;
   insert(table: string, rows: readonly object[]): Promise<void>;
+  /**
+   * Inserts rows already serialised as JSONEachRow (one object per line, keys
+   * among `columns`). The engine parses the bytes; nothing is escaped or built twice.
+   */
+  insertJsonLines(table: string, columns: readonly string[], body: Buffer): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -124,12 +134,18 @@ export function storeFromClient(
     return types;
   };
   /**
-   * The embedded engine's INSERT-with-inline-data path also reads the process's
-   * stdin when stdin is a pipe (e.g. `ingest --file -`) and then fails; an
-   * INSERT ... SELECT over the rows bound as one parameter reads nothing else.
+   * Embedded engine: the batch is written to a private file and read by the engine
+   * (`INSERT ... SELECT FROM file(...)`). Every inline-data insert of chDB
+   * (`INSERT ... FORMAT`, `VALUES`, `connection.chdb.rawInsert`) also reads the
+   * process's stdin when stdin is a pipe or a file: by default it then fails
+   * ("both inlined and external data"), with async_insert=0 it silently adds
+   * stdin's bytes as rows, which would corrupt `ingest --file -` and any service
+   * started under a pipe. An INSERT ... SELECT carries no inline data, so the
+   * engine never looks at stdin; measured, it is as fast as the raw insert.
    */
-  const insertEmbedded = async (table: string, rows: readonly object[]) => {
-    const columns = Object.keys(rows[0]!);
+  let spoolDir: string | undefined;
+  let spooled = 0;
+  const insertEmbedded = async (table: string, columns: readonly string[], body: Buffer) => {
     let types = await columnTypes(table);
     if (columns.some((c) => !types.has(c))) {
       // The table may have changed since its columns were read (a migration by another process).
@@ -143,10 +159,35 @@ export function storeFromClient(
         return `${c} ${type}`;
       })
       .join(', ');
-    await client.command({
-      query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM format(JSONEachRow, {structure:String}, {rows:String})`,
-      query_params: { structure, rows: rows.map((r) => JSON.stringify(r)).join('\n') },
+    spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
+    const path = join(spoolDir, `${table}-${process.pid}-${++spooled}.ndjson`);
+    await writeFile(path, body);
+    try {
+      await client.command({
+        query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM file({path:String}, JSONEachRow, {structure:String})`,
+        query_params: { path, structure },
+      });
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
+  };
+  /** A server: the bytes are the request body, streamed as they are. */
+  const insertServer = async (table: string, columns: readonly string[], body: Buffer) => {
+    const result = await client.exec({
+      query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) FORMAT JSONEachRow`,
+      values: Readable.from([body], { objectMode: false }),
     });
+    result.stream.resume();
+  };
+  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer) => {
+    if (body.byteLength === 0) return;
+    const bad = columns.find((c) => !IDENTIFIER.test(c));
+    if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
+    try {
+      await (kind === 'chdb' ? insertEmbedded(table, columns, body) : insertServer(table, columns, body));
+    } catch (error) {
+      throw classifyStoreError(`insert into ${table}`, error);
+    }
   };
   return {
     kind,
@@ -171,16 +212,10 @@ export function storeFromClient(
     },
     async insert(table: string, rows: readonly object[]): Promise<void> {
       if (rows.length === 0) return;
-      try {
-        if (kind === 'chdb') {
-          await insertEmbedded(table, rows);
-        } else {
-          await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow' });
-        }
-      } catch (error) {
-        throw classifyStoreError(`insert into ${table}`, error);
-      }
+      const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+      await insertJsonLines(table, Object.keys(rows[0]!), body);
     },
+    insertJsonLines,
     async ping(): Promise<boolean> {
       try {
         const result = await client.ping();
@@ -190,6 +225,7 @@ export function storeFromClient(
       }
     },
     async close(): Promise<void> {
+      if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
       await client.close();
     },
   };
