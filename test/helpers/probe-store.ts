@@ -4,11 +4,12 @@
  * prints the rows of each named query as one JSON object. A separate process,
  * because chDB binds one data directory per process.
  */
+import { loadConfig } from '../../schemas/config.js';
 import { openStore } from '../../transforms/index.js';
 
 const [dataDir, queriesJson] = process.argv.slice(2);
 const queries = JSON.parse(queriesJson!) as Record<string, string>;
-const store = await openStore({ url: undefined, user: 'default', password: '', database: 'usage_readiness', dataDir: dataDir! });
+const store = await openStore(loadConfig({ DATA_DIR: dataDir! }).store);
 const out: Record<string, unknown[]> = {};
 for (const [name, sql] of Object.entries(queries)) out[name] = await store.query(sql);
 await store.close();
