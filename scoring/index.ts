@@ -4,8 +4,8 @@
  */
 export { runScoringPass, runScoringRange } from './pass.js';
 export type { ScoringContext, PassFilter, PassResult, RangeProgress, SkippedAccount } from './pass.js';
-export { latestReports, accountReport, listFlags, productTypeRollup } from './reads.js';
-export type { LatestReportsQuery, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
+export { portfolio, latestReports, accountReport, listFlags, openFlagCounts } from './reads.js';
+export type { PortfolioReports, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
 export { recordAssessment, recordAssessments } from './assess.js';
 export type { RecordedAssessments } from './assess.js';
 export { loadAccountsNdjson, loadAssessmentsNdjson, parseAssessmentsNdjson } from './records-load.js';
@@ -36,8 +36,8 @@ export { productTypeSummary } from './summary.js';
 export type { ProductTypeSummary } from './summary.js';
 export { rollupByProductType, median, withTrends, trendRules } from './rollup.js';
 export type { ProductTypeRollup, TrendWeek, TrendInputRow } from './rollup.js';
-export { compareByRisk, matchesFilters, riskOf, riskScore } from './risk.js';
-export type { ReportFilters, Risk, RiskFactor, RiskInput, RiskPart } from './risk.js';
+export { compareByRisk, riskOf, riskScore } from './risk.js';
+export type { Risk, RiskFactor, RiskInput, RiskPart } from './risk.js';
 export { productConfigHash } from './config-hash.js';
 export { round } from './rounding.js';
 export { calibrate, calibrateWhatIf } from './calibrate.js';

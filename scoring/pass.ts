@@ -9,8 +9,8 @@ import {
   insertSnapshots,
   insertTransitions,
   latestAssessments,
-  latestTransitionDays,
   readAccounts,
+  readFlagStates,
   readReadinessInputs,
   upsertFlagStates,
   type FlagStateRecord,
@@ -80,9 +80,33 @@ function toSnapshot(report: ReadinessReport): SnapshotRecord {
     ratio_monthly: report.ratios.monthly,
     red_flags: report.flags.filter((f) => f.severity === 'red').length,
     flag_codes: report.flags.map((f) => f.code),
+    relative_slope: report.trend.relative_slope,
+    csm: report.csm ?? '',
+    account_name: report.account_name ?? '',
+    risk: report.risk.score,
     config_hash: report.config_hash,
     report,
   };
+}
+
+/**
+ * The flag states a pass on `asOf` starts from: the current state, except for
+ * account-products whose flags already changed after `asOf` (re-scoring an
+ * earlier day), whose state on that day is read from their transition history.
+ */
+async function flagStatesOn(
+  store: Store,
+  asOf: string,
+  current: readonly FlagStateRecord[],
+  historyDays: ReadonlyMap<string, string>,
+): Promise<FlagStateRecord[]> {
+  const ahead = new Set([...historyDays].filter(([, day]) => day > asOf).map(([k]) => k));
+  if (ahead.size === 0) return [...current];
+  const past = await flagStatesAsOf(store, asOf, [...new Set(current.filter((f) => ahead.has(inputsKey(f.account_id, f.product))).map((f) => f.account_id))]);
+  return [
+    ...current.filter((f) => !ahead.has(inputsKey(f.account_id, f.product))),
+    ...past.filter((f) => ahead.has(inputsKey(f.account_id, f.product))),
+  ];
 }
 
 export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: PassFilter = {}): Promise<PassResult> {
@@ -93,13 +117,20 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const settings = Object.values(products.products);
   const lookback = lookbackDays(settings.map((p) => p.thresholds));
 
-  const [accounts, inputs, assessments, flagStates, historyDays] = await Promise.all([
+  const [accounts, inputs, assessments, currentFlags] = await Promise.all([
     readAccounts(store, { startedBy: asOf, ...filter }),
     readReadinessInputs(store, asOf, lookback, filter),
     latestAssessments(store, asOf, filter),
-    flagStatesAsOf(store, asOf, filter),
-    latestTransitionDays(store, filter),
+    readFlagStates(store, filter),
   ]);
+  // Per account-product, the day of its latest flag transition.
+  const historyDays = new Map<string, string>();
+  for (const f of currentFlags) {
+    const k = inputsKey(f.account_id, f.product);
+    const day = historyDays.get(k);
+    if (day === undefined || f.last_changed_on > day) historyDays.set(k, f.last_changed_on);
+  }
+  const flagStates = await flagStatesOn(store, asOf, currentFlags, historyDays);
 
   const assessmentsByAccount = new Map<string, LatestAssessment[]>();
   for (const a of assessments) {

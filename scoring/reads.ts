@@ -1,40 +1,68 @@
 import type { FlagTransition } from '../schemas/flags.js';
 import { addDays } from '../schemas/day.js';
 import {
-  previousSnapshot,
-  readFlagStates,
-  readSnapshots,
+  cachedRead,
+  countOpenFlags,
+  pageFlagStates,
+  queryPortfolio,
   readTransitions,
+  snapshotAndPrevious,
   snapshotHistory,
   type FlagStateFilter,
   type FlagStateRecord,
+  type PortfolioFilter,
+  type PortfolioQuery,
+  type SnapshotPoint,
   type Store,
 } from '../transforms/index.js';
 import { explainChange, type Explanation } from './explain.js';
 import type { ReadinessReport } from './report.js';
-import { compareByRisk, matchesFilters, type ReportFilters } from './risk.js';
-import { rollupByProductType, type ProductTypeRollup } from './rollup.js';
 import type { Band } from './scorecard.js';
 
-/** Read side over stored snapshots and flags: what a dashboard or API shows. */
+/**
+ * Read side over stored snapshots and flags: what a dashboard or API shows.
+ * Filtering, sorting and paging happen in the store; results are cached
+ * exactly where the store allows it (transforms/read-cache.ts).
+ */
 
-export interface LatestReportsQuery extends ReportFilters {
-  /** Reports of exactly this day; omitted: each account-product's latest snapshot. */
-  asOf?: string;
+export interface PortfolioReports {
+  /** Latest scored day among the matching reports (null when none match). */
+  as_of: string | null;
+  /** Matching account-products before paging. */
+  total: number;
+  reports: ReadinessReport[];
 }
 
-/** Latest (or given-day) reports, filtered and sorted by risk (most at risk first). */
-export async function latestReports(store: Store, query: LatestReportsQuery = {}): Promise<ReadinessReport[]> {
-  const snapshots = await readSnapshots(store, {
-    asOf: query.asOf,
-    accountId: query.accountId,
-    product: query.product,
-    productType: query.productType,
+const portfolioKey = (q: PortfolioQuery) =>
+  JSON.stringify([
+    'portfolio',
+    q.asOf,
+    q.accountId,
+    q.search,
+    q.product,
+    q.productType,
+    q.band,
+    q.ready,
+    q.flag,
+    q.csm,
+    q.needsAttention,
+    q.sort,
+    q.order,
+    q.limit,
+    q.offset,
+  ]);
+
+/** One page of the portfolio (every match when `limit` is omitted): latest (or given-day) reports, most at risk first by default. */
+export async function portfolio(store: Store, query: PortfolioQuery = {}): Promise<PortfolioReports> {
+  return cachedRead(store, portfolioKey(query), async () => {
+    const page = await queryPortfolio(store, query);
+    return { as_of: page.as_of, total: page.total, reports: page.reports as ReadinessReport[] };
   });
-  return snapshots
-    .map((s) => s.report as ReadinessReport)
-    .filter((r) => matchesFilters(r, query))
-    .sort(compareByRisk);
+}
+
+/** Every matching latest (or given-day) report, most at risk first. */
+export async function latestReports(store: Store, filter: PortfolioFilter = {}): Promise<ReadinessReport[]> {
+  return (await portfolio(store, filter)).reports;
 }
 
 export interface HistoryPoint {
@@ -46,6 +74,7 @@ export interface HistoryPoint {
   usage_complete: boolean;
   ratios: ReadinessReport['ratios'];
   weekly_active: number;
+  risk: number;
   flags: string[];
   config_hash: string;
 }
@@ -70,47 +99,38 @@ export interface AccountReportQuery {
   to?: string;
 }
 
-function historyPoint(r: ReadinessReport, configHash: string): HistoryPoint {
-  return {
-    as_of: r.as_of,
-    band: r.graduation.band,
-    ready: r.graduation.ready,
-    graduation_score: r.graduation.score,
-    usage_score: r.usage.score,
-    usage_complete: r.usage.complete,
-    ratios: r.ratios,
-    weekly_active: r.active_users.weekly,
-    flags: r.flags.map((f) => f.code),
-    config_hash: configHash,
-  };
-}
+const historyPoint = (p: SnapshotPoint): HistoryPoint => ({ ...p, band: p.band as Band });
 
 /** One account-product: its report, snapshot history and the explanation of its last change; undefined if never scored. */
 export async function accountReport(store: Store, query: AccountReportQuery): Promise<AccountReportView | undefined> {
-  const [current] = await readSnapshots(store, { accountId: query.accountId, product: query.product, asOf: query.asOf });
-  if (!current) return undefined;
-  const report = current.report as ReadinessReport;
-  const to = query.to ?? report.as_of;
-  const from = query.from ?? addDays(to, -89);
-  const [history, previous, transitions] = await Promise.all([
-    snapshotHistory(store, query.accountId, query.product, { from, to }),
-    previousSnapshot(store, query.accountId, query.product, report.as_of),
-    readTransitions(store, { accountId: query.accountId, product: query.product, from, to }),
-  ]);
-  return {
-    report,
-    history: history.map((s) => historyPoint(s.report as ReadinessReport, s.config_hash)),
-    explanation: explainChange(previous?.report as ReadinessReport | undefined, report),
-    transitions,
-  };
+  const key = JSON.stringify(['account', query.accountId, query.product, query.asOf, query.from, query.to]);
+  return cachedRead(store, key, async () => {
+    const snapshots = await snapshotAndPrevious(store, query.accountId, query.product, query.asOf);
+    if (!snapshots) return undefined;
+    const report = snapshots.current.report as ReadinessReport;
+    const to = query.to ?? report.as_of;
+    const from = query.from ?? addDays(to, -89);
+    const [history, transitions] = await Promise.all([
+      snapshotHistory(store, query.accountId, query.product, { from, to }),
+      readTransitions(store, { accountId: query.accountId, product: query.product, from, to }),
+    ]);
+    return {
+      report,
+      history: history.map(historyPoint),
+      explanation: explainChange(snapshots.previous?.report as ReadinessReport | undefined, report),
+      transitions,
+    };
+  });
 }
 
-/** Flags by state (current state of each flag id). */
-export function listFlags(store: Store, filter: FlagStateFilter = {}): Promise<FlagStateRecord[]> {
-  return readFlagStates(store, filter);
+/** Flags by state (current state of each flag id), most recently changed first, one page. */
+export function listFlags(store: Store, filter: FlagStateFilter & { limit: number; offset: number }): Promise<{ total: number; items: FlagStateRecord[] }> {
+  return cachedRead(store, JSON.stringify(['flags', filter.state, filter.accountId, filter.product, filter.code, filter.limit, filter.offset]), () =>
+    pageFlagStates(store, filter),
+  );
 }
 
-/** The per-product-type rollup of the latest (or given-day) reports. */
-export async function productTypeRollup(store: Store, query: { asOf?: string } = {}): Promise<ProductTypeRollup[]> {
-  return rollupByProductType(await latestReports(store, { asOf: query.asOf }));
+/** Open flags counted by code and severity. */
+export function openFlagCounts(store: Store): Promise<{ code: string; severity: string; count: number }[]> {
+  return countOpenFlags(store);
 }

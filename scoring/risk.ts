@@ -1,5 +1,4 @@
 import type { FlagCode } from '../schemas/flags.js';
-import type { Profile } from '../schemas/products.js';
 import type { ReadinessReport } from './report.js';
 import { round } from './rounding.js';
 import type { Band } from './scorecard.js';
@@ -137,28 +136,7 @@ export function riskScore(r: RiskInput): number {
   return riskOf(r).score;
 }
 
-/** Filtering and risk ordering of reports: the accounts needing attention first. */
-
-export interface ReportFilters {
-  accountId?: string;
-  product?: string;
-  productType?: Profile;
-  band?: Band;
-  /** Only reports with this flag open. */
-  flag?: FlagCode;
-  ready?: boolean;
-}
-
-export function matchesFilters(r: ReadinessReport, f: ReportFilters): boolean {
-  return (
-    (f.accountId === undefined || r.account_id === f.accountId) &&
-    (f.product === undefined || r.product === f.product) &&
-    (f.productType === undefined || r.product_type === f.productType) &&
-    (f.band === undefined || r.graduation.band === f.band) &&
-    (f.flag === undefined || r.flags.some((x) => x.code === f.flag)) &&
-    (f.ready === undefined || r.graduation.ready === f.ready)
-  );
-}
+/** Risk order: the order the store sorts the portfolio in (transforms/portfolio.ts). */
 
 const BAND_ORDER: Record<Band, number> = { not_ready: 0, incomplete: 1, close: 2, ready: 3 };
 

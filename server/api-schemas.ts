@@ -3,6 +3,7 @@ import { assessmentSchema } from '../schemas/assessment.js';
 import { daySchema } from '../schemas/day.js';
 import { FLAG_CODES, SEVERITIES, flagTransitionSchema } from '../schemas/flags.js';
 import { DIMENSIONS, PROFILES } from '../schemas/products.js';
+import { PORTFOLIO_SORTS } from '../transforms/index.js';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated by
@@ -21,9 +22,14 @@ export const readinessQuerySchema = z
     band: z.enum(BANDS).optional(),
     flag: z.enum(FLAG_CODES).optional().meta({ description: 'Only account-products with this flag open' }),
     ready: boolParam.optional().meta({ description: 'true: only ready to graduate; false: only not ready' }),
-    account: z.string().min(1).max(256).optional(),
+    account: z.string().min(1).max(256).optional().meta({ description: 'Exactly this account id' }),
+    q: z.string().min(1).max(256).optional().meta({ description: 'Search: part of the account id or account name, any case' }),
     product: z.string().min(1).max(256).optional(),
+    csm: z.string().min(1).max(256).optional().meta({ description: 'Exactly this CSM owner' }),
+    needs_attention: boolParam.optional().meta({ description: 'true: only account-products with a red flag open; false: only those without' }),
     as_of: daySchema.optional().meta({ description: 'Reports of this day; default: each account-product’s latest' }),
+    sort: z.enum(PORTFOLIO_SORTS).default('risk').meta({ description: 'Column to sort on; ties follow the risk order' }),
+    order: z.enum(['asc', 'desc']).optional().meta({ description: 'Default: desc for risk, asc for every other column' }),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -161,6 +167,7 @@ const historyPointSchema = z.object({
   usage_score: z.number(),
   ratios,
   weekly_active: z.number(),
+  risk: z.number(),
   flags: z.array(z.string()),
 });
 

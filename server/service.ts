@@ -10,13 +10,13 @@ import type { AppConfig, ApiToken } from '../schemas/config.js';
 import { utcToday } from '../schemas/day.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { ProductsConfig } from '../schemas/products.js';
-import { fanOutSink, listFlags, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
+import { fanOutSink, openFlagCounts, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
 import type { Store } from '../transforms/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
-import { createMetrics, type OpenFlagCount, type PartitionLag, type ServiceMetrics } from './metrics.js';
+import { createMetrics, type PartitionLag, type ServiceMetrics } from './metrics.js';
 import type { ReadinessCheck } from './routes/context.js';
 import { createWebhookDispatcher, storeWebhookOutbox, type WebhookDispatcher } from './webhooks.js';
 
@@ -62,17 +62,6 @@ function shouldLoadExample(config: AppConfig): boolean {
 /** Counts published transitions by kind (a sink that never fails). */
 function countingSink(metrics: ServiceMetrics): FlagSink {
   return { publish: async (transitions) => metrics.onTransitions(transitions.map((t) => t.kind)) };
-}
-
-async function openFlagCounts(store: Store): Promise<OpenFlagCount[]> {
-  const counts = new Map<string, OpenFlagCount>();
-  for (const f of await listFlags(store, { state: 'open' })) {
-    const key = `${f.code}\u0000${f.severity}`;
-    const entry = counts.get(key) ?? { code: f.code, severity: f.severity, count: 0 };
-    entry.count++;
-    counts.set(key, entry);
-  }
-  return [...counts.values()];
 }
 
 async function consumerLag(kafka: KafkaClient, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {

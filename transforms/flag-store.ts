@@ -1,6 +1,7 @@
 import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../schemas/flags.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
+import { writing } from './read-cache.js';
 
 /** Flag transitions (full history, unique by id) and the current state per flag id. */
 
@@ -22,21 +23,25 @@ export interface FlagStateRecord {
 const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
 
 export async function insertTransitions(store: Store, transitions: readonly FlagTransition[]): Promise<void> {
-  await store.insert(
-    'flag_transitions',
-    transitions.map((t) => ({ ...t, occurred_at: toDateTime64(t.occurred_at) })),
+  await writing(store, () =>
+    store.insert(
+      'flag_transitions',
+      transitions.map((t) => ({ ...t, occurred_at: toDateTime64(t.occurred_at) })),
+    ),
   );
 }
 
 export async function upsertFlagStates(store: Store, states: readonly FlagStateRecord[], occurredAt: string): Promise<void> {
-  await store.insert(
-    'flag_state',
-    states.map((s) => ({
-      ...s,
-      occurred_at: toDateTime64(occurredAt),
-      // Later day first, then later transition: matches the ReplacingMergeTree version column.
-      version: dayNumber(s.last_changed_on) * 1_000_000 + s.sequence,
-    })),
+  await writing(store, () =>
+    store.insert(
+      'flag_state',
+      states.map((s) => ({
+        ...s,
+        occurred_at: toDateTime64(occurredAt),
+        // Later day first, then later transition: matches the ReplacingMergeTree version column.
+        version: dayNumber(s.last_changed_on) * 1_000_000 + s.sequence,
+      })),
+    ),
   );
 }
 
@@ -57,14 +62,11 @@ interface TransitionRow {
 
 /**
  * Each flag's state after its latest transition on or before `asOf`, read
- * from the transition history so re-scoring any day sees the state that day
- * started from, plus that day's own earlier passes.
+ * from the transition history of the given accounts: for re-scoring a day
+ * that their current state (`flag_state`) is already past.
  */
-export async function flagStatesAsOf(
-  store: Store,
-  asOf: string,
-  filter: { accountId?: string; product?: string } = {},
-): Promise<FlagStateRecord[]> {
+export async function flagStatesAsOf(store: Store, asOf: string, accountIds: readonly string[]): Promise<FlagStateRecord[]> {
+  if (accountIds.length === 0) return [];
   const rows = await store.query<TransitionRow>(
     `SELECT t.flag_id AS flag_id, any(t.account_id) AS account_id, any(t.product) AS product, any(t.code) AS code,
             argMax(t.kind, (t.as_of, t.sequence)) AS kind,
@@ -76,11 +78,9 @@ export async function flagStatesAsOf(
             toString(maxIf(t.as_of, t.kind = 'opened')) AS opened_on,
             toString(max(t.as_of)) AS as_of
      FROM {db}.flag_transitions AS t FINAL
-     WHERE t.as_of <= {as_of:Date}
-       AND ({account:String} = '' OR t.account_id = {account:String})
-       AND ({product:String} = '' OR t.product = {product:String})
+     WHERE t.as_of <= {as_of:Date} AND t.account_id IN {accounts:Array(String)}
      GROUP BY t.flag_id`,
-    { as_of: asOf, account: filter.accountId ?? '', product: filter.product ?? '' },
+    { as_of: asOf, accounts: [...new Set(accountIds)] },
   );
   return rows.map((r) => ({
     flag_id: r.flag_id,
@@ -98,19 +98,6 @@ export async function flagStatesAsOf(
   }));
 }
 
-/** Per account-product, the latest day with a recorded flag transition ("account\u0000product" → day). */
-export async function latestTransitionDays(store: Store, filter: { accountId?: string; product?: string } = {}): Promise<Map<string, string>> {
-  const rows = await store.query<{ account_id: string; product: string; day: string }>(
-    `SELECT t.account_id AS account_id, t.product AS product, toString(max(t.as_of)) AS day
-     FROM {db}.flag_transitions AS t
-     WHERE ({account:String} = '' OR t.account_id = {account:String})
-       AND ({product:String} = '' OR t.product = {product:String})
-     GROUP BY t.account_id, t.product`,
-    { account: filter.accountId ?? '', product: filter.product ?? '' },
-  );
-  return new Map(rows.map((r) => [`${r.account_id}\u0000${r.product}`, r.day]));
-}
-
 export interface FlagStateFilter {
   state?: 'open' | 'resolved';
   accountId?: string;
@@ -118,21 +105,66 @@ export interface FlagStateFilter {
   code?: string;
 }
 
-/** Current state of every flag (latest day's transition), filtered. */
-export async function readFlagStates(store: Store, filter: FlagStateFilter = {}): Promise<FlagStateRecord[]> {
-  const rows = await store.query<Omit<FlagStateRecord, 'value' | 'sequence'> & { value: number | string; sequence: number | string }>(
-    `SELECT f.flag_id AS flag_id, f.account_id AS account_id, f.product AS product, f.code AS code, f.state AS state,
+type FlagStateRow = Omit<FlagStateRecord, 'value' | 'sequence'> & { value: number | string; sequence: number | string };
+
+const FLAG_STATE_COLUMNS = `f.flag_id AS flag_id, f.account_id AS account_id, f.product AS product, f.code AS code, f.state AS state,
             f.severity AS severity, f.message AS message, f.value AS value, f.subjects AS subjects, f.sequence AS sequence,
-            toString(f.opened_on) AS opened_on, toString(f.last_changed_on) AS last_changed_on
-     FROM {db}.flag_state AS f FINAL
-     WHERE ({state:String} = '' OR f.state = {state:String})
-       AND ({account:String} = '' OR f.account_id = {account:String})
-       AND ({product:String} = '' OR f.product = {product:String})
-       AND ({code:String} = '' OR f.code = {code:String})
-     ORDER BY f.last_changed_on DESC, f.account_id, f.product, f.code`,
-    { state: filter.state ?? '', account: filter.accountId ?? '', product: filter.product ?? '', code: filter.code ?? '' },
+            toString(f.opened_on) AS opened_on, toString(f.last_changed_on) AS last_changed_on`;
+
+function flagStateWhere(filter: FlagStateFilter): { sql: string; params: Record<string, string> } {
+  const conditions: string[] = [];
+  const params: Record<string, string> = {};
+  const add = (sql: string, name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    conditions.push(sql);
+    params[name] = value;
+  };
+  add('f.state = {state:String}', 'state', filter.state);
+  add('f.account_id = {account:String}', 'account', filter.accountId);
+  add('f.product = {product:String}', 'product', filter.product);
+  add('f.code = {code:String}', 'code', filter.code);
+  return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+const toFlagState = (r: FlagStateRow): FlagStateRecord => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) });
+
+/** Current state of every flag (its latest transition), filtered: what a scoring pass starts from. */
+export async function readFlagStates(store: Store, filter: FlagStateFilter = {}): Promise<FlagStateRecord[]> {
+  const { sql, params } = flagStateWhere(filter);
+  const rows = await store.query<FlagStateRow>(`SELECT ${FLAG_STATE_COLUMNS} FROM {db}.flag_state AS f FINAL ${sql}`, params);
+  return rows.map(toFlagState);
+}
+
+/** One page of flag states, most recently changed first, with the total before paging. */
+export async function pageFlagStates(
+  store: Store,
+  filter: FlagStateFilter & { limit: number; offset: number },
+): Promise<{ total: number; items: FlagStateRecord[] }> {
+  const { sql, params } = flagStateWhere(filter);
+  const rows = await store.query<FlagStateRow & { total: number | string }>(
+    `SELECT ${FLAG_STATE_COLUMNS}, count() OVER () AS total
+     FROM {db}.flag_state AS f FINAL ${sql}
+     ORDER BY f.last_changed_on DESC, f.account_id, f.product, f.code
+     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    { ...params, limit: filter.limit, offset: filter.offset },
   );
-  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+  if (rows.length === 0 && filter.offset > 0) {
+    const [counted] = await store.query<{ n: number | string }>(`SELECT count() AS n FROM {db}.flag_state AS f FINAL ${sql}`, params);
+    return { total: Number(counted?.n ?? 0), items: [] };
+  }
+  return { total: Number(rows[0]?.total ?? 0), items: rows.map(({ total: _total, ...r }) => toFlagState(r)) };
+}
+
+/** Open flags counted by code and severity. */
+export async function countOpenFlags(store: Store): Promise<{ code: string; severity: string; count: number }[]> {
+  const rows = await store.query<{ code: string; severity: string; n: number | string }>(
+    `SELECT f.code AS code, f.severity AS severity, count() AS n
+     FROM {db}.flag_state AS f FINAL
+     WHERE f.state = 'open'
+     GROUP BY f.code, f.severity
+     ORDER BY f.code, f.severity`,
+  );
+  return rows.map((r) => ({ code: r.code, severity: r.severity, count: Number(r.n) }));
 }
 
 interface StoredTransitionRow extends Omit<FlagTransition, 'value' | 'sequence'> {
@@ -170,20 +202,16 @@ export async function transitionsSince(store: Store, transitionId: string, limit
   return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
 }
 
-/** Transitions of one account (optionally product) in [from, to], oldest first. */
-export async function readTransitions(
-  store: Store,
-  filter: { accountId?: string; product?: string; from?: string; to?: string } = {},
-): Promise<FlagTransition[]> {
+/** Transitions of one account-product in [from, to], oldest first, by primary key prefix. */
+export async function readTransitions(store: Store, filter: { accountId: string; product: string; from: string; to: string }): Promise<FlagTransition[]> {
   const rows = await store.query<StoredTransitionRow>(
     `SELECT ${TRANSITION_COLUMNS}
-     FROM {db}.flag_transitions AS t FINAL
-     WHERE ({account:String} = '' OR t.account_id = {account:String})
-       AND ({product:String} = '' OR t.product = {product:String})
-       AND ({from:String} = '' OR t.as_of >= toDateOrZero({from:String}))
-       AND ({to:String} = '' OR t.as_of <= toDateOrZero({to:String}))
-     ORDER BY t.as_of, t.account_id, t.product, t.code, t.sequence`,
-    { account: filter.accountId ?? '', product: filter.product ?? '', from: filter.from ?? '', to: filter.to ?? '' },
+     FROM {db}.flag_transitions AS t
+     WHERE t.account_id = {account:String} AND t.product = {product:String}
+       AND t.as_of BETWEEN {from:Date} AND {to:Date}
+     ORDER BY t.as_of, t.code, t.sequence
+     LIMIT 1 BY t.transition_id`,
+    { account: filter.accountId, product: filter.product, from: filter.from, to: filter.to },
   );
   return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
 }

@@ -14,9 +14,21 @@ export { insertAssessments, latestAssessments, assessmentHistory, assessmentId }
 export type { StoredAssessment, LatestAssessment } from './assessments.js';
 export { readReadinessInputs, emptyInputs, inputsKey } from './readiness-inputs.js';
 export type { ReadinessInputs, InputsFilter } from './readiness-inputs.js';
-export { insertSnapshots, readSnapshots, snapshotHistory, previousSnapshot, latestSnapshotDay } from './snapshots.js';
-export type { SnapshotRecord, StoredSnapshot, SnapshotFilter } from './snapshots.js';
-export { insertTransitions, upsertFlagStates, flagStatesAsOf, readFlagStates, readTransitions, transitionsSince, latestTransitionDays } from './flag-store.js';
+export { insertSnapshots, snapshotAndPrevious, snapshotHistory, latestSnapshotDay } from './snapshots.js';
+export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
+export { queryPortfolio, PORTFOLIO_SORTS } from './portfolio.js';
+export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
+export { cachedRead } from './read-cache.js';
+export {
+  insertTransitions,
+  upsertFlagStates,
+  flagStatesAsOf,
+  readFlagStates,
+  pageFlagStates,
+  countOpenFlags,
+  readTransitions,
+  transitionsSince,
+} from './flag-store.js';
 export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';
 export { enqueueOutbox, settleOutbox, pendingOutbox, outboxStates } from './webhook-outbox.js';
 export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook-outbox.js';

@@ -20,6 +20,13 @@ export interface Migration {
   statements: string[];
 }
 
+/** A snapshot row as a row of `readiness_latest`: the version orders by day, then by scoring time. */
+const LATEST_SELECT = `SELECT account_id, product, as_of, product_type, band, ready, graduation_score, usage_score, usage_complete,
+             ratio_daily, ratio_weekly, ratio_monthly, relative_slope, red_flags, flag_codes, csm, account_name, risk,
+             config_hash, report, scored_at,
+             toUInt64(toUInt16(as_of)) * 10000000000000 + toUInt64(toUnixTimestamp64Milli(scored_at)) AS version
+      FROM {db}.readiness_snapshots`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -248,6 +255,52 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE = ReplacingMergeTree(updated_at)
       ORDER BY (webhook, transition_id)
       TTL toDateTime(updated_at) + INTERVAL 30 DAY`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'latest readiness per account-product, typed for filtering and sorting',
+    statements: [
+      // Typed columns the portfolio is filtered and sorted on. Rows stored before this
+      // version compute theirs from the report on read; their risk is 0 until re-scored.
+      `ALTER TABLE {db}.readiness_snapshots
+        ADD COLUMN IF NOT EXISTS risk Float64 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS relative_slope Float64 DEFAULT JSONExtractFloat(report, 'trend', 'relative_slope'),
+        ADD COLUMN IF NOT EXISTS csm String DEFAULT JSONExtractString(report, 'csm'),
+        ADD COLUMN IF NOT EXISTS account_name String DEFAULT JSONExtractString(report, 'account_name')`,
+
+      // The latest snapshot of each account-product (the portfolio index): a later day wins,
+      // then a later pass of the same day, so re-scoring an old day does not replace it.
+      `CREATE TABLE IF NOT EXISTS {db}.readiness_latest (
+        account_id String,
+        product LowCardinality(String),
+        as_of Date,
+        product_type LowCardinality(String),
+        band LowCardinality(String),
+        ready UInt8,
+        graduation_score Nullable(Float64),
+        usage_score Float64,
+        usage_complete UInt8,
+        ratio_daily Float64,
+        ratio_weekly Float64,
+        ratio_monthly Float64,
+        relative_slope Float64,
+        red_flags UInt16,
+        flag_codes Array(LowCardinality(String)),
+        csm String,
+        account_name String,
+        risk Float64,
+        config_hash String,
+        report String,
+        scored_at DateTime64(3, 'UTC'),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (account_id, product)`,
+      // Every snapshot insert (scoring passes, assessments) keeps the index current.
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.readiness_latest_mv TO {db}.readiness_latest AS
+      ${LATEST_SELECT}`,
+      // Snapshots stored before the view existed; a second run only adds rows that collapse.
+      `INSERT INTO {db}.readiness_latest ${LATEST_SELECT}`,
     ],
   },
   {

@@ -1,5 +1,6 @@
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
+import { writing } from './read-cache.js';
 
 /** Readiness snapshots: one per (account, product, day), holding the full report JSON and the config hash used. */
 
@@ -18,6 +19,12 @@ export interface SnapshotRecord {
   ratio_monthly: number;
   red_flags: number;
   flag_codes: string[];
+  /** Weekly relative slope of weekly active users. */
+  relative_slope: number;
+  csm: string;
+  account_name: string;
+  /** How urgently it needs attention; the portfolio's default sort. */
+  risk: number;
   config_hash: string;
   /** The full report object (stored as JSON text). */
   report: unknown;
@@ -34,15 +41,17 @@ export interface StoredSnapshot {
 
 export async function insertSnapshots(store: Store, snapshots: readonly SnapshotRecord[], scoredAtMs = Date.now()): Promise<void> {
   const scoredAt = toDateTime64(scoredAtMs);
-  await store.insert(
-    'readiness_snapshots',
-    snapshots.map((s) => ({
-      ...s,
-      ready: s.ready ? 1 : 0,
-      usage_complete: s.usage_complete ? 1 : 0,
-      report: JSON.stringify(s.report),
-      scored_at: scoredAt,
-    })),
+  await writing(store, () =>
+    store.insert(
+      'readiness_snapshots',
+      snapshots.map((s) => ({
+        ...s,
+        ready: s.ready ? 1 : 0,
+        usage_complete: s.usage_complete ? 1 : 0,
+        report: JSON.stringify(s.report),
+        scored_at: scoredAt,
+      })),
+    ),
   );
 }
 
@@ -57,57 +66,91 @@ interface SnapshotRow {
 
 const toStored = (r: SnapshotRow): StoredSnapshot => ({ ...r, report: JSON.parse(r.report) as unknown });
 
-const SNAPSHOT_COLUMNS = `s.account_id AS account_id, s.product AS product, toString(s.as_of) AS as_of, s.config_hash AS config_hash,
-            formatDateTime(s.scored_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS scored_at, s.report AS report`;
-
-export interface SnapshotFilter {
-  /** Exactly this day; omitted: each account-product's latest snapshot. */
-  asOf?: string;
-  accountId?: string;
-  product?: string;
-  productType?: string;
-}
-
-export async function readSnapshots(store: Store, filter: SnapshotFilter = {}): Promise<StoredSnapshot[]> {
+/**
+ * The snapshot of one account-product on `asOf` (omitted: its latest) and the
+ * one before it, by primary key: of each day the latest pass.
+ */
+export async function snapshotAndPrevious(
+  store: Store,
+  accountId: string,
+  product: string,
+  asOf?: string,
+): Promise<{ current: StoredSnapshot; previous: StoredSnapshot | undefined } | undefined> {
   const rows = await store.query<SnapshotRow>(
-    `SELECT ${SNAPSHOT_COLUMNS}
-     FROM {db}.readiness_snapshots AS s FINAL
-     WHERE ({as_of:String} = '' OR s.as_of = toDateOrZero({as_of:String}))
-       AND ({account:String} = '' OR s.account_id = {account:String})
-       AND ({product:String} = '' OR s.product = {product:String})
-       AND ({product_type:String} = '' OR s.product_type = {product_type:String})
-     ORDER BY s.account_id, s.product, s.as_of DESC
-     LIMIT 1 BY s.account_id, s.product`,
-    { as_of: filter.asOf ?? '', account: filter.accountId ?? '', product: filter.product ?? '', product_type: filter.productType ?? '' },
+    `SELECT s.account_id AS account_id, s.product AS product, toString(s.as_of) AS as_of, s.config_hash AS config_hash,
+            formatDateTime(s.scored_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS scored_at, s.report AS report
+     FROM {db}.readiness_snapshots AS s
+     WHERE s.account_id = {account:String} AND s.product = {product:String}
+       ${asOf === undefined ? '' : 'AND s.as_of <= {as_of:Date}'}
+     ORDER BY s.as_of DESC, s.scored_at DESC
+     LIMIT 1 BY s.as_of
+     LIMIT 2`,
+    { account: accountId, product, ...(asOf === undefined ? {} : { as_of: asOf }) },
   );
-  return rows.map(toStored);
+  const [current, previous] = rows;
+  if (!current || (asOf !== undefined && current.as_of !== asOf)) return undefined;
+  return { current: toStored(current), previous: previous ? toStored(previous) : undefined };
 }
 
-/** Snapshots of one account-product in [from, to], oldest first. */
-export async function snapshotHistory(store: Store, accountId: string, product: string, range: { from: string; to: string }): Promise<StoredSnapshot[]> {
-  const rows = await store.query<SnapshotRow>(
-    `SELECT ${SNAPSHOT_COLUMNS}
-     FROM {db}.readiness_snapshots AS s FINAL
+/** One day of an account-product's snapshot history: the typed columns, no report. */
+export interface SnapshotPoint {
+  as_of: string;
+  band: string;
+  ready: boolean;
+  graduation_score: number | null;
+  usage_score: number;
+  usage_complete: boolean;
+  ratios: { daily: number; weekly: number; monthly: number };
+  weekly_active: number;
+  risk: number;
+  flags: string[];
+  config_hash: string;
+}
+
+interface PointRow {
+  as_of: string;
+  band: string;
+  ready: number | string;
+  graduation_score: number | null;
+  usage_score: number;
+  usage_complete: number | string;
+  ratio_daily: number;
+  ratio_weekly: number;
+  ratio_monthly: number;
+  weekly_active: number | string;
+  risk: number;
+  flag_codes: string[];
+  config_hash: string;
+}
+
+/** Snapshot history of one account-product in [from, to], oldest first, by primary key range. */
+export async function snapshotHistory(store: Store, accountId: string, product: string, range: { from: string; to: string }): Promise<SnapshotPoint[]> {
+  const rows = await store.query<PointRow>(
+    `SELECT toString(s.as_of) AS as_of, s.band AS band, s.ready AS ready, s.graduation_score AS graduation_score,
+            s.usage_score AS usage_score, s.usage_complete AS usage_complete,
+            s.ratio_daily AS ratio_daily, s.ratio_weekly AS ratio_weekly, s.ratio_monthly AS ratio_monthly,
+            JSONExtractUInt(s.report, 'active_users', 'weekly') AS weekly_active, s.risk AS risk,
+            s.flag_codes AS flag_codes, s.config_hash AS config_hash
+     FROM {db}.readiness_snapshots AS s
      WHERE s.account_id = {account:String} AND s.product = {product:String}
        AND s.as_of BETWEEN {from:Date} AND {to:Date}
-     ORDER BY s.as_of`,
+     ORDER BY s.as_of DESC, s.scored_at DESC
+     LIMIT 1 BY s.as_of`,
     { account: accountId, product, from: range.from, to: range.to },
   );
-  return rows.map(toStored);
-}
-
-/** The latest snapshot of one account-product strictly before `before` (or at all when omitted). */
-export async function previousSnapshot(store: Store, accountId: string, product: string, before?: string): Promise<StoredSnapshot | undefined> {
-  const rows = await store.query<SnapshotRow>(
-    `SELECT ${SNAPSHOT_COLUMNS}
-     FROM {db}.readiness_snapshots AS s FINAL
-     WHERE s.account_id = {account:String} AND s.product = {product:String}
-       AND ({before:String} = '' OR s.as_of < toDateOrZero({before:String}))
-     ORDER BY s.as_of DESC
-     LIMIT 1`,
-    { account: accountId, product, before: before ?? '' },
-  );
-  return rows[0] ? toStored(rows[0]) : undefined;
+  return rows.reverse().map((r) => ({
+    as_of: r.as_of,
+    band: r.band,
+    ready: Number(r.ready) === 1,
+    graduation_score: r.graduation_score,
+    usage_score: r.usage_score,
+    usage_complete: Number(r.usage_complete) === 1,
+    ratios: { daily: r.ratio_daily, weekly: r.ratio_weekly, monthly: r.ratio_monthly },
+    weekly_active: Number(r.weekly_active),
+    risk: r.risk,
+    flags: r.flag_codes,
+    config_hash: r.config_hash,
+  }));
 }
 
 /** The latest day any snapshot exists for (optionally of one account-product). */

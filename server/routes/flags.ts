@@ -19,8 +19,7 @@ export function registerFlagRoutes(app: Api, ctx: RouteContext): void {
     },
     async (request) => {
       const q = request.query;
-      const flags = await listFlags(ctx.scoring.store, { state: q.state, accountId: q.account, product: q.product, code: q.code });
-      return { total: flags.length, items: flags.slice(q.offset, q.offset + q.limit) };
+      return listFlags(ctx.scoring.store, { state: q.state, accountId: q.account, product: q.product, code: q.code, limit: q.limit, offset: q.offset });
     },
   );
 

@@ -1,4 +1,4 @@
-import { accountReport, latestReports } from '../../scoring/index.js';
+import { accountReport, portfolio } from '../../scoring/index.js';
 import { NotFoundError } from '../../schemas/errors.js';
 import { errorBodySchema } from '../http-errors.js';
 import { accountParamsSchema, accountQuerySchema, accountReadinessSchema, readinessListSchema, readinessQuerySchema } from '../api-schemas.js';
@@ -13,7 +13,7 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       schema: {
         summary: 'Readiness of every account-product, most at risk first',
         description:
-          'Latest report per account-product (or the reports of `as_of`), filtered, sorted by `risk.score` (highest first; docs/scoring.md), then band, then score, and paginated with `limit`/`offset`.',
+          'Latest report per account-product (or the reports of `as_of`), filtered, sorted (default: by `risk`, highest first, then band, then graduation score) and paginated with `limit`/`offset`; `total` counts the matches before paging.',
         tags: ['readiness'],
         security: BEARER,
         querystring: readinessQuerySchema,
@@ -22,17 +22,23 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
     },
     async (request) => {
       const q = request.query;
-      const reports = await latestReports(ctx.scoring.store, {
+      const page = await portfolio(ctx.scoring.store, {
         asOf: q.as_of,
         accountId: q.account,
+        search: q.q,
         product: q.product,
         productType: q.product_type,
         band: q.band,
         flag: q.flag,
         ready: q.ready,
+        csm: q.csm,
+        needsAttention: q.needs_attention,
+        sort: q.sort,
+        order: q.order,
+        limit: q.limit,
+        offset: q.offset,
       });
-      const asOf = reports.reduce<string | null>((max, r) => (max === null || r.as_of > max ? r.as_of : max), null);
-      return { as_of: asOf, total: reports.length, limit: q.limit, offset: q.offset, items: reports.slice(q.offset, q.offset + q.limit) };
+      return { as_of: page.as_of, total: page.total, limit: q.limit, offset: q.offset, items: page.reports };
     },
   );
 

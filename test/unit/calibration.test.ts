@@ -43,6 +43,10 @@ function snapshot(p: Planted, asOf: string): SnapshotRecord {
     ratio_monthly: 0.9,
     red_flags: flags.length,
     flag_codes: flags.map((f) => f.code),
+    relative_slope: slope,
+    csm: '',
+    account_name: '',
+    risk: flags.length,
     config_hash: 'test',
     report: { usage: { criteria }, trend: { relative_slope: slope }, workflows: { success_rate: null }, flags },
   };

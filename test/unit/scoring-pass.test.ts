@@ -3,7 +3,7 @@ import type { FlagTransition } from '../../schemas/flags.js';
 import { parseProducts } from '../../schemas/products.js';
 import type { UsageEvent } from '../../schemas/event.js';
 import { insertAccounts, insertEvents } from '../../transforms/index.js';
-import { accountReport, latestReports, loadAssessmentsNdjson, listFlags, productTypeRollup, recordAssessment, runScoringPass, type FlagSink } from '../../scoring/index.js';
+import { accountReport, latestReports, loadAssessmentsNdjson, listFlags, productTypeSummary, recordAssessment, runScoringPass, type FlagSink } from '../../scoring/index.js';
 import { createTestStore } from '../helpers/store.js';
 import { readFileSync } from 'node:fs';
 
@@ -83,7 +83,7 @@ describe('scoring pass over the store', () => {
     expect(earlier.history_ahead).toBe(1);
     expect(sink.batches).toHaveLength(1);
     expect(await latestReports(store)).toHaveLength(1);
-    expect((await listFlags(store, { state: 'open' })).map((f) => f.code)).toEqual(['usage_below_threshold']);
+    expect((await listFlags(store, { state: 'open', limit: 10, offset: 0 })).items.map((f) => f.code)).toEqual(['usage_below_threshold']);
 
     // An assessment re-scores at once.
     for (const dimension of ['technical', 'knowledge', 'value', 'stakeholder'] as const) {
@@ -105,7 +105,7 @@ describe('scoring pass over the store', () => {
 
     const view = await accountReport(store, { accountId: 'acme', product: 'crm' });
     expect(view?.history.map((h) => h.as_of)).toEqual(['2026-11-19', '2026-11-20']);
-    expect((await productTypeRollup(store))[0]).toMatchObject({ product_type: 'daily', accounts: 1 });
+    expect((await productTypeSummary(store, products)).items[0]).toMatchObject({ product_type: 'daily', accounts: 1 });
   });
 
   it('explains a change as configuration when only the config hash moved', async () => {
