@@ -180,18 +180,20 @@ export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): 
   };
 }
 
-/** Report JSON of the given account-products (latest, or of day `asOf`), read by primary key. */
+/**
+ * Report JSON of the given account-products (latest, or of day `asOf`), read
+ * by primary key. FINAL, not "latest version first": two passes can share a
+ * scoring time, and then the one inserted last wins.
+ */
 async function reportsOf(store: Store, keys: readonly { account_id: string; product: string }[], asOf: string | undefined): Promise<Map<string, string>> {
   const accounts = [...new Set(keys.map((k) => k.account_id))];
   const products = [...new Set(keys.map((k) => k.product))];
   const rows = await store.query<{ account_id: string; product: string; report: string }>(
     asOf === undefined
-      ? `SELECT account_id, product, report FROM {db}.readiness_latest
-         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)}
-         ORDER BY version DESC LIMIT 1 BY account_id, product`
-      : `SELECT account_id, product, report FROM {db}.readiness_snapshots
-         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)} AND as_of = {as_of:Date}
-         ORDER BY scored_at DESC LIMIT 1 BY account_id, product`,
+      ? `SELECT account_id, product, report FROM {db}.readiness_latest FINAL
+         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)}`
+      : `SELECT account_id, product, report FROM {db}.readiness_snapshots FINAL
+         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)} AND as_of = {as_of:Date}`,
     { accounts, products, ...(asOf === undefined ? {} : { as_of: asOf }) },
   );
   return new Map(rows.map((r) => [key(r.account_id, r.product), r.report]));

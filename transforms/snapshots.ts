@@ -68,7 +68,7 @@ const toStored = (r: SnapshotRow): StoredSnapshot => ({ ...r, report: JSON.parse
 
 /**
  * The snapshot of one account-product on `asOf` (omitted: its latest) and the
- * one before it, by primary key: of each day the latest pass.
+ * one before it, by primary key (FINAL: of each day, the pass stored last).
  */
 export async function snapshotAndPrevious(
   store: Store,
@@ -79,11 +79,10 @@ export async function snapshotAndPrevious(
   const rows = await store.query<SnapshotRow>(
     `SELECT s.account_id AS account_id, s.product AS product, toString(s.as_of) AS as_of, s.config_hash AS config_hash,
             formatDateTime(s.scored_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS scored_at, s.report AS report
-     FROM {db}.readiness_snapshots AS s
+     FROM {db}.readiness_snapshots AS s FINAL
      WHERE s.account_id = {account:String} AND s.product = {product:String}
        ${asOf === undefined ? '' : 'AND s.as_of <= {as_of:Date}'}
-     ORDER BY s.as_of DESC, s.scored_at DESC
-     LIMIT 1 BY s.as_of
+     ORDER BY s.as_of DESC
      LIMIT 2`,
     { account: accountId, product, ...(asOf === undefined ? {} : { as_of: asOf }) },
   );
@@ -131,14 +130,13 @@ export async function snapshotHistory(store: Store, accountId: string, product: 
             s.ratio_daily AS ratio_daily, s.ratio_weekly AS ratio_weekly, s.ratio_monthly AS ratio_monthly,
             JSONExtractUInt(s.report, 'active_users', 'weekly') AS weekly_active, s.risk AS risk,
             s.flag_codes AS flag_codes, s.config_hash AS config_hash
-     FROM {db}.readiness_snapshots AS s
+     FROM {db}.readiness_snapshots AS s FINAL
      WHERE s.account_id = {account:String} AND s.product = {product:String}
        AND s.as_of BETWEEN {from:Date} AND {to:Date}
-     ORDER BY s.as_of DESC, s.scored_at DESC
-     LIMIT 1 BY s.as_of`,
+     ORDER BY s.as_of`,
     { account: accountId, product, from: range.from, to: range.to },
   );
-  return rows.reverse().map((r) => ({
+  return rows.map((r) => ({
     as_of: r.as_of,
     band: r.band,
     ready: Number(r.ready) === 1,
