@@ -1,15 +1,18 @@
 import type { Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../schemas/config.js';
-import { migrate, openStore, type Store } from '../transforms/index.js';
+import { openRuntime, type Runtime } from '../runtime/index.js';
 import { createLogger } from './logger.js';
 
-/** What every command gets: parsed configuration, a logger, and a store opened on demand. */
+/** What every command gets: parsed configuration, a logger, and the runtime opened on demand. */
 export interface CommandContext {
   config: AppConfig;
   logger: Logger;
   verbose: boolean;
-  /** Opens the store (once) and applies pending migrations. */
-  store(): Promise<Store>;
+  /**
+   * Opens the runtime (once): the products file (`--products`, else PRODUCTS_FILE),
+   * the migrated store and, when configured, Kafka.
+   */
+  runtime(options?: { products?: string | undefined; config?: AppConfig }): Promise<Runtime>;
   close(): Promise<void>;
 }
 
@@ -21,23 +24,16 @@ export async function createContext(options: {
   const config = loadConfig(options.env);
   const level = options.verbose ? 'debug' : options.quiet ? 'warn' : config.logLevel;
   const logger = await createLogger(level);
-  let opened: Promise<Store> | undefined;
+  let opened: Promise<Runtime> | undefined;
   return {
     config,
     logger,
     verbose: Boolean(options.verbose),
-    store() {
-      opened ??= (async () => {
-        const store = await openStore(config.store);
-        const report = await migrate(store);
-        if (report.applied.length > 0) {
-          logger.info(
-            { store: store.kind, database: store.database, applied: report.applied.map((m) => m.version) },
-            'migrations applied',
-          );
-        }
-        return store;
-      })();
+    runtime(runtimeOptions = {}) {
+      opened ??= openRuntime(runtimeOptions.config ?? config, {
+        logger,
+        ...(runtimeOptions.products !== undefined ? { productsFile: runtimeOptions.products } : {}),
+      });
       return opened;
     },
     async close() {

@@ -1,8 +1,5 @@
 import { daySchema } from '../schemas/day.js';
 import { UsageError } from '../schemas/errors.js';
-import type { ProductsConfig } from '../schemas/products.js';
-import { loadProductsFile } from '../scoring/index.js';
-import type { CommandContext } from './context.js';
 
 /** Option parsing shared by the readiness subcommands (score, report, accounts, assess). */
 
@@ -12,11 +9,6 @@ export function dayOption(name: string, value: string | undefined): string | und
   const parsed = daySchema.safeParse(value);
   if (!parsed.success) throw new UsageError(`${name} ${JSON.stringify(value)} ${parsed.error.issues[0]?.message ?? 'is not a day'} (expected YYYY-MM-DD, UTC)`);
   return parsed.data;
-}
-
-/** The products file given by --products, else PRODUCTS_FILE, else the shipped default. */
-export function loadProducts(ctx: CommandContext, path: string | undefined): Promise<ProductsConfig> {
-  return loadProductsFile(path ?? ctx.config.scoring.productsFile);
 }
 
 export const PRODUCTS_HELP = 'products file (JSON); default: PRODUCTS_FILE, else the shipped config/products.json';

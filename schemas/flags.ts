@@ -55,3 +55,15 @@ export function flagTransitionJsonSchema(): Record<string, unknown> {
     ...z.toJSONSchema(flagTransitionSchema, { target: 'draft-2020-12' }),
   };
 }
+
+/** Optional filter by flag code and severity, shared by SSE streams and webhooks. */
+export interface TransitionFilter {
+  codes?: readonly string[] | undefined;
+  severities?: readonly string[] | undefined;
+}
+
+export function matchesFilter(transition: FlagTransition, filter: TransitionFilter): boolean {
+  if (filter.codes && filter.codes.length > 0 && !filter.codes.includes(transition.code)) return false;
+  if (filter.severities && filter.severities.length > 0 && !filter.severities.includes(transition.severity)) return false;
+  return true;
+}

@@ -1,5 +1,7 @@
 import type { FlagTransition } from '../schemas/flags.js';
 
+export { matchesFilter, type TransitionFilter } from '../schemas/flags.js';
+
 /**
  * In-process fan-out of flag transitions. The scoring pass publishes to it as
  * one of its sinks; SSE streams and the webhook dispatcher subscribe. A
@@ -36,16 +38,4 @@ export function createFlagHub(onListenerError: (error: unknown) => void): FlagHu
       return listeners.size;
     },
   };
-}
-
-/** Optional filter by flag code and severity, shared by SSE streams and webhooks. */
-export interface TransitionFilter {
-  codes?: readonly string[] | undefined;
-  severities?: readonly string[] | undefined;
-}
-
-export function matchesFilter(transition: FlagTransition, filter: TransitionFilter): boolean {
-  if (filter.codes && filter.codes.length > 0 && !filter.codes.includes(transition.code)) return false;
-  if (filter.severities && filter.severities.length > 0 && !filter.severities.includes(transition.severity)) return false;
-  return true;
 }

@@ -38,6 +38,8 @@ export interface ServiceMetrics {
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   setOpenFlagsSource(source: () => Promise<OpenFlagCount[]>): void;
   setLagSource(source: () => Promise<PartitionLag[]>): void;
+  /** This replica's role in the leader election (leader: scores and delivers webhooks). */
+  setRole(role: 'leader' | 'follower'): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -81,6 +83,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; onSourceError
     labelNames: ['webhook', 'outcome'],
     registers,
   });
+  const leader = new Gauge({ name: `${PREFIX}leader`, help: '1 when this replica is the leader (runs the scoring schedule, delivers webhooks), else 0', registers });
   const sse = new Gauge({ name: `${PREFIX}sse_clients`, help: 'Open Server-Sent Events streams', registers });
   const http = new Histogram({
     name: `${PREFIX}http_request_duration_seconds`,
@@ -161,6 +164,9 @@ export function createMetrics(options: { defaultMetrics?: boolean; onSourceError
     },
     setLagSource(source) {
       lagSource = source;
+    },
+    setRole(role) {
+      leader.set(role === 'leader' ? 1 : 0);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -1,43 +1,29 @@
-import type { Logger } from 'pino';
-import {
-  createKafkaClient,
-  eventParseOptions,
-  kafkaFlagSink,
-  startAccountsConsumer,
-  startEventConsumer,
-  type EventConsumerHandle, type JsonConsumerHandle, type KafkaClient } from '../ingest/index.js';
-import type { AppConfig, ApiToken } from '../schemas/config.js';
 import { utcToday } from '../schemas/day.js';
+import type { ApiToken } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
-import type { ProductsConfig } from '../schemas/products.js';
-import { fanOutSink, openFlagCounts, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
-import type { Store } from '../transforms/index.js';
+import { openFlagCounts, startScoringSchedule, type FlagSink, type ScoringContext, type ScoringSchedule } from '../scoring/index.js';
+import { startIngestion, type Ingestion, type Role, type Runtime } from '../runtime/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
-import { createMetrics, type PartitionLag, type ServiceMetrics } from './metrics.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
 import type { ReadinessCheck } from './routes/context.js';
-import { createWebhookDispatcher, storeWebhookOutbox, type WebhookDispatcher } from './webhooks.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks.js';
 
 /**
- * The whole service of `usage-readiness serve`: Kafka ingestion when
- * configured, the scoring schedule, flag fan-out (Kafka topic, webhooks, SSE)
- * and the HTTP API with the dashboard. `stop()` shuts down in dependency
- * order: ingestion flushed and committed, schedule stopped, HTTP drained,
- * webhooks given their grace period.
+ * The whole service of `usage-readiness serve` over an opened runtime: Kafka
+ * ingestion when configured, flag fan-out (Kafka topic and webhook outbox
+ * through the runtime's sinks, SSE in process), the HTTP API with the
+ * dashboard, and — on the leader only — the scoring schedule and webhook
+ * delivery. `stop()` shuts down in dependency order: ingestion flushed and
+ * committed, leader duties stopped, HTTP drained. The runtime itself is closed
+ * by its opener.
  */
 
 export interface ServiceOptions {
-  config: AppConfig;
-  store: Store;
-  products: ProductsConfig;
-  /** Cron expression of the scoring schedule; default the scoring module's (hourly). */
-  scoringCron?: string;
-  logger: Logger;
+  runtime: Runtime;
   version: string;
-  /** Clock, for `today` (example data, schedule). */
-  now?: () => Date;
 }
 
 export interface RunningService {
@@ -50,10 +36,13 @@ export interface RunningService {
   readonly hub: FlagHub;
   readonly metrics: ServiceMetrics;
   readonly scoring: ScoringContext;
+  /** This replica's current role. */
+  readonly role: Role;
   stop(): Promise<void>;
 }
 
-function shouldLoadExample(config: AppConfig): boolean {
+function shouldLoadExample(runtime: Runtime): boolean {
+  const { config } = runtime;
   if (config.server.demoData === 'off') return false;
   if (config.server.demoData === 'always') return true;
   return !config.store.url && !config.kafka;
@@ -64,61 +53,70 @@ function countingSink(metrics: ServiceMetrics): FlagSink {
   return { publish: async (transitions) => metrics.onTransitions(transitions.map((t) => t.kind)) };
 }
 
-async function consumerLag(kafka: KafkaClient, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-  const rows: PartitionLag[] = [];
-  for (const topic of topics) {
-    const [ends, committed] = await Promise.all([kafka.topicOffsets(topic), kafka.groupOffsets(groupId, topic)]);
-    const done = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]));
-    for (const p of ends) {
-      const high = BigInt(p.high);
-      const at = done.get(p.partition) ?? -1n;
-      // Nothing committed yet: everything from the low watermark is still to read.
-      const lag = at < 0n ? high - BigInt(p.low) : high - at;
-      rows.push({ topic, partition: p.partition, lag: Number(lag > 0n ? lag : 0n) });
-    }
+/** What only the leader runs: the scoring schedule and webhook delivery from the outbox. */
+interface LeaderDuties {
+  /** Sends what the outbox holds now (after a local pass recorded transitions). */
+  deliver(): void;
+  /** Stops the schedule and delivery; messages not sent within `graceMs` stay pending for the next leader. */
+  stop(graceMs: number): Promise<void>;
+}
+
+function startLeaderDuties(runtime: Runtime, scoring: ScoringContext, metrics: ServiceMetrics, options: { version: string; startupPass: boolean }): LeaderDuties {
+  const { config, logger } = runtime;
+  const webhooks: WebhookDispatcher | undefined =
+    config.webhooks.subscriptions.length > 0
+      ? createWebhookDispatcher({
+          config: config.webhooks,
+          logger: logger.child({ component: 'webhooks' }),
+          onAttempt: (outcome, webhook) => metrics.onWebhookAttempt(outcome, webhook),
+          userAgent: `usage-readiness/${options.version}`,
+          outbox: runtime.outbox,
+        })
+      : undefined;
+  const deliver = () => {
+    webhooks?.resume().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'could not read the webhook outbox'));
+  };
+  // Messages left by a previous leader, by a follower's assessment, or by the command line wait in the outbox.
+  deliver();
+  const outboxPoll = webhooks ? setInterval(deliver, config.webhooks.outboxPollMs) : undefined;
+  outboxPoll?.unref();
+
+  const schedule: ScoringSchedule = startScoringSchedule(scoring, {
+    cron: config.scoring.cron,
+    onResult: (result) => metrics.onScoringPass(result.duration_ms, 'ok', 'schedule'),
+    onError: (error) => {
+      metrics.onScoringPass(0, 'failed', 'schedule');
+      logger.error({ err: errorMessage(error) }, 'scheduled scoring pass failed');
+    },
+  });
+  // Bring today's readiness up to date now rather than at the next tick.
+  if (options.startupPass && schedule.scheduled) {
+    schedule.runNow().then(
+      (result) => metrics.onScoringPass(result.duration_ms, 'ok', 'start'),
+      (error: unknown) => logger.error({ err: errorMessage(error) }, 'start-up scoring pass failed'),
+    );
   }
-  return rows;
+  return {
+    deliver,
+    async stop(graceMs) {
+      clearInterval(outboxPoll);
+      await schedule.stop();
+      await webhooks?.stop(graceMs);
+    },
+  };
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const { config, store, products, logger } = options;
-  const now = options.now ?? (() => new Date());
+  const { runtime } = options;
+  const { config, store, products, logger, now } = runtime;
   const metrics = createMetrics({ onSourceError: (error) => logger.warn({ err: errorMessage(error) }, 'metrics source failed') });
   const hub = createFlagHub((error) => logger.error({ err: error }, 'flag listener failed'));
-  const webhooks: WebhookDispatcher = createWebhookDispatcher({
-    config: config.webhooks,
-    logger: logger.child({ component: 'webhooks' }),
-    onAttempt: (outcome, webhook) => metrics.onWebhookAttempt(outcome, webhook),
-    userAgent: `usage-readiness/${options.version}`,
-    outbox: storeWebhookOutbox(store),
-  });
-
-  // Kafka first among sinks: when it fails, the pass fails and re-publishes every
-  // transition next time, so webhooks and SSE never see a transition Kafka missed.
-  let kafka: KafkaClient | undefined;
-  const sinks: FlagSink[] = [];
-  if (config.kafka) {
-    kafka = createKafkaClient(config.kafka, logger.child({ component: 'kafka' }));
-    await kafka.ensureTopics([{ topic: config.kafka.flagsTopic }]);
-    sinks.push(kafkaFlagSink(kafka, config.kafka.flagsTopic));
-  }
-  sinks.push(countingSink(metrics), hub, webhooks);
-  await webhooks.resume();
-  // Transitions recorded by other processes (`score`, `assess` against the same ClickHouse) wait in the outbox.
-  const outboxPoll =
-    config.webhooks.subscriptions.length > 0
-      ? setInterval(() => {
-          webhooks.resume().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'could not read the webhook outbox'));
-        }, config.webhooks.outboxPollMs)
-      : undefined;
-  outboxPoll?.unref();
-  const scoring: ScoringContext = { store, products, sink: fanOutSink(...sinks), logger: logger.child({ component: 'scoring' }), now };
 
   let example: ExampleLoad | undefined;
-  if (shouldLoadExample(config) && !(await storeHoldsEvents(store))) {
+  if (shouldLoadExample(runtime) && !(await storeHoldsEvents(store))) {
     logger.info('the store holds no events: loading the example data set (generated to end today)');
     example = await loadExampleData({
-      // One summary line below instead of a log line per backfilled day.
+      // No sink: loading history must not alert anyone. One summary line below instead of a log line per day.
       scoring: { store, products, logger: logger.child({ component: 'example-data' }, { level: 'warn' }), now },
       ingest: config.ingest,
       logger: logger.child({ component: 'example-data' }),
@@ -139,52 +137,46 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     );
   }
 
-  let consumer: EventConsumerHandle | undefined;
-  let accountsConsumer: JsonConsumerHandle | undefined;
+  // Leader duties start and stop with the role; changes are applied one at a time, in order.
+  let duties: LeaderDuties | undefined;
+  let role: Role = 'follower';
+  let startupPass = !example;
+  let roleChange: Promise<void> = Promise.resolve();
+  // A lost leadership stops delivery at once (another replica has taken over); a shutdown gives it the grace period.
+  let graceMs = 0;
+  const onRole = (next: Role) => {
+    roleChange = roleChange.then(async () => {
+      if (next === role) return;
+      role = next;
+      metrics.setRole(next);
+      if (next === 'leader') {
+        logger.info({ mechanism: runtime.leader.mechanism }, 'this replica is the leader: it runs the scoring schedule and delivers webhooks');
+        duties = startLeaderDuties(runtime, scoring, metrics, { version: options.version, startupPass });
+        startupPass = true;
+      } else {
+        logger.info({ mechanism: runtime.leader.mechanism }, 'this replica is a follower: another replica scores and delivers webhooks');
+        const stopping = duties;
+        duties = undefined;
+        await stopping?.stop(graceMs).catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'leader duties did not stop cleanly'));
+      }
+    });
+  };
+
+  // Every replica records transitions (its assessments' re-scoring) durably; the leader delivers them.
+  const nudge: FlagSink = { publish: async () => duties?.deliver() };
+  const scoring = runtime.scoring([countingSink(metrics), hub, nudge]);
+
+  let ingestion: Ingestion | undefined;
   const checks: Record<string, ReadinessCheck> = {};
-  if (kafka && config.kafka) {
-    const kafkaConfig = config.kafka;
-    const client = kafka;
-    consumer = startEventConsumer({
-      kafka: client,
-      store,
-      config: config.ingest,
-      parse: eventParseOptions(config.ingest, products.defaultProduct),
-      logger: logger.child({ component: 'ingest' }),
-      metrics: metrics.ingestHooks,
-    });
-    accountsConsumer = startAccountsConsumer({
-      kafka: client,
-      store,
-      products,
-      logger: logger.child({ component: 'accounts' }),
-      groupId: `${kafkaConfig.groupId}-accounts`,
-      topic: kafkaConfig.accountsTopic,
-      dlqTopic: kafkaConfig.dlqTopic,
-    });
-    const started = consumer;
-    started.ready.then(
-      () => logger.info({ topics: kafkaConfig.eventsTopics, groupId: kafkaConfig.groupId }, 'consuming events'),
-      (error: unknown) => logger.error({ err: errorMessage(error) }, 'event consumer could not start'),
-    );
-    started.finished.catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'event consumer stopped with an error'));
-    metrics.setLagSource(() => consumerLag(client, kafkaConfig.groupId, kafkaConfig.eventsTopics));
-    checks.kafka = async () => {
-      const state = started.status().state;
-      if (state === 'failed') throw new Error(`event consumer failed: ${started.status().lastError ?? 'unknown error'}`);
-      await client.topicOffsets(kafkaConfig.eventsTopics[0]!);
-    };
+  if (runtime.kafka) {
+    const started = startIngestion(runtime, { metrics: metrics.ingestHooks });
+    ingestion = started;
+    started.events.finished.catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'event consumer stopped with an error'));
+    metrics.setLagSource(() => started.lag());
+    checks.kafka = () => started.check();
   }
   metrics.setOpenFlagsSource(() => openFlagCounts(store));
-
-  const schedule: ScoringSchedule = startScoringSchedule(scoring, {
-    ...(options.scoringCron ? { cron: options.scoringCron } : {}),
-    onResult: (result) => metrics.onScoringPass(result.duration_ms, 'ok', 'schedule'),
-    onError: (error) => {
-      metrics.onScoringPass(0, 'failed', 'schedule');
-      logger.error({ err: errorMessage(error) }, 'scheduled scoring pass failed');
-    },
-  });
+  const unwatch = runtime.leader.watch(onRole);
 
   const generatedToken = config.server.tokens ? undefined : generateToken();
   const tokens = config.server.tokens ?? [generatedToken!];
@@ -203,20 +195,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   } catch (error) {
     // Nothing may keep running (and the process alive) when the service cannot start.
-    clearInterval(outboxPoll);
-    await Promise.allSettled([consumer?.stop(), accountsConsumer?.stop(), schedule.stop(), webhooks.stop(0)]);
-    await kafka?.close().catch(() => undefined);
+    unwatch();
+    onRole('follower');
+    await Promise.allSettled([ingestion?.stop(), roleChange]);
     throw error;
   }
   const dashboardUrl = generatedToken ? `${http.url}/#token=${generatedToken.token}` : `${http.url}/`;
-
-  // Bring today's readiness up to date now rather than at the next tick (skipped when the example data was just scored).
-  if (!example && schedule.scheduled) {
-    schedule.runNow().then(
-      (result) => metrics.onScoringPass(result.duration_ms, 'ok', 'start'),
-      (error: unknown) => logger.error({ err: errorMessage(error) }, 'start-up scoring pass failed'),
-    );
-  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -227,6 +211,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     hub,
     metrics,
     scoring,
+    get role() {
+      return role;
+    },
     stop() {
       stopping ??= (async () => {
         const step = async (name: string, fn: () => Promise<unknown>) => {
@@ -236,13 +223,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
             logger.error({ err: errorMessage(error) }, `${name} did not stop cleanly`);
           }
         };
-        await step('event consumer', async () => consumer?.stop());
-        await step('accounts consumer', async () => accountsConsumer?.stop());
-        await step('scoring schedule', () => schedule.stop());
-        await step('HTTP server', () => http.close());
-        clearInterval(outboxPoll);
-        await step('webhooks', () => webhooks.stop(config.server.shutdownGraceMs));
-        await step('Kafka client', async () => kafka?.close());
+        await step('Kafka ingestion', async () => ingestion?.stop());
+        unwatch();
+        graceMs = config.server.shutdownGraceMs;
+        onRole('follower');
+        await Promise.all([step('leader duties', () => roleChange), step('HTTP server', () => http.close())]);
       })();
       return stopping;
     },

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebhookConfig, WebhookSubscription } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { FlagTransition } from '../schemas/flags.js';
-import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../transforms/index.js';
+import { webhookKey, type WebhookOutbox } from '../runtime/index.js';
 import { matchesFilter } from './flag-hub.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature.js';
 
@@ -18,21 +17,6 @@ import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from
  * recorded before it is queued and settled when delivery ends, and `resume()`
  * re-queues what a previous run left pending (stopped or crashed mid-delivery).
  */
-
-/** Durable record of webhook messages (see transforms/webhook-outbox.ts). */
-export interface WebhookOutbox {
-  enqueue(webhook: string, messages: ReadonlyArray<{ transition_id: string; body: string }>): Promise<void>;
-  settle(
-    webhook: string,
-    message: { transition_id: string; body: string; state: 'delivered' | 'failed'; attempts: number; enqueuedAt: string },
-  ): Promise<void>;
-  pending(webhook: string): Promise<Array<{ transition_id: string; body: string; enqueued_at: string }>>;
-}
-
-/** Outbox key of a subscription: its URL, hashed so credentials in it are not stored. */
-export function webhookKey(url: string): string {
-  return createHash('sha256').update(url).digest('hex').slice(0, 24);
-}
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'failed';
 
@@ -237,8 +221,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       if (!options.outbox || !accepting) return 0;
       let resumed = 0;
       for (const lane of lanes) {
+        const found = await options.outbox.pending(lane.key);
+        // Read after the await: a concurrent `resume()` may have queued some of them meanwhile.
         const queued = new Set(lane.queue.map((m) => m.id));
-        const pending = (await options.outbox.pending(lane.key)).filter(
+        const pending = found.filter(
           (m) => !queued.has(m.transition_id) && !finished.has(`${lane.key}:${m.transition_id}`),
         );
         if (pending.length === 0) continue;
@@ -278,33 +264,5 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       }
       return abandoned.length;
     },
-  };
-}
-
-/**
- * A flag sink that only records matching transitions in the outbox, for a
- * process that does not deliver webhooks itself (the command line): the
- * service picks them up with `resume()` and delivers them.
- */
-export function webhookOutboxSink(config: WebhookConfig, outbox: WebhookOutbox): { publish(transitions: readonly FlagTransition[]): Promise<void> } {
-  return {
-    async publish(transitions) {
-      for (const subscription of config.subscriptions) {
-        const messages = transitions.filter((t) => matchesFilter(t, subscription)).map((t) => ({ transition_id: t.transition_id, body: JSON.stringify(t) }));
-        if (messages.length > 0) await outbox.enqueue(webhookKey(subscription.url), messages);
-      }
-    },
-  };
-}
-
-/** Most pending messages re-queued per subscription by one `resume()`. */
-const OUTBOX_RESUME_LIMIT = 100_000;
-
-/** The outbox kept in the store's `webhook_outbox` table. */
-export function storeWebhookOutbox(store: Store): WebhookOutbox {
-  return {
-    enqueue: (webhook, messages) => enqueueOutbox(store, webhook, messages),
-    settle: (webhook, message) => settleOutbox(store, webhook, message),
-    pending: (webhook) => pendingOutbox(store, webhook, OUTBOX_RESUME_LIMIT),
   };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadAccountsNdjson } from '../../scoring/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { readInput } from '../input-file.js';
-import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
 
 export function registerAccounts(program: Command, run: RunEnv): void {
   const accounts = program.command('accounts').description('account records: licensed seats, dates, champions, key users, core features, critical workflows');
@@ -14,10 +14,9 @@ export function registerAccounts(program: Command, run: RunEnv): void {
     .option('--json', 'print one JSON summary object', false)
     .action(
       action(program, run, async (ctx, file: string, opts: { products?: string; json: boolean }) => {
-        const products = await loadProducts(ctx, opts.products);
+        const runtime = await ctx.runtime({ products: opts.products });
         const text = await readInput(file);
-        const store = await ctx.store();
-        const summary = await loadAccountsNdjson(store, products, text, file === '-' ? 'stdin' : `file:${file}`);
+        const summary = await loadAccountsNdjson(runtime.store, runtime.products, text, file === '-' ? 'stdin' : `file:${file}`);
         for (const r of summary.rejected) run.stderr(`${file}: line ${r.line}: ${r.reason}`);
         const { records: _records, ...rest } = summary;
         if (opts.json) run.stdout(JSON.stringify({ ...rest, rejected_count: rest.rejected.length }));

@@ -4,8 +4,7 @@ import { UsageError } from '../../schemas/errors.js';
 import { loadAssessmentsNdjson, recordAssessment } from '../../scoring/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { readInput } from '../input-file.js';
-import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
-import { flagSinkFor } from '../flag-sink.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
 
 interface AssessOptions {
   dimension?: string;
@@ -36,13 +35,12 @@ export function registerAssess(program: Command, run: RunEnv): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       action(program, run, async (ctx, account: string | undefined, product: string | undefined, opts: AssessOptions) => {
-        const products = await loadProducts(ctx, opts.products);
+        const runtime = await ctx.runtime({ products: opts.products });
+        const { products } = runtime;
         if (opts.file !== undefined) {
           if (account !== undefined || opts.dimension !== undefined) throw new UsageError('--file loads assessments from a file; give no account, product or --dimension with it');
           const text = await readInput(opts.file);
-          const store = await ctx.store();
-          const sink = await flagSinkFor(ctx);
-          const summary = await loadAssessmentsNdjson({ store, products, logger: ctx.logger, sink: sink.sink }, text, opts.file).finally(() => sink.close());
+          const summary = await loadAssessmentsNdjson(runtime.scoring(), text, opts.file);
           for (const r of summary.rejected) run.stderr(`${opts.file}: line ${r.line}: ${r.reason}`);
           if (opts.json) run.stdout(JSON.stringify({ source: summary.source, lines: summary.lines, loaded: summary.loaded, rejected: summary.rejected, rescored: summary.reports.length }));
           else run.stdout(`${opts.file}: ${summary.loaded} assessments recorded, ${summary.rejected.length} rejected (of ${summary.lines} lines); ${summary.reports.length} account-products re-scored`);
@@ -64,9 +62,7 @@ export function registerAssess(program: Command, run: RunEnv): void {
           ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
         });
         if (!parsed.ok) throw new UsageError(`invalid assessment: ${parsed.reason.replaceAll('assessed_by', '--by').replaceAll('assessed_at', '--at')}`);
-        const store = await ctx.store();
-        const sink = await flagSinkFor(ctx);
-        const result = await recordAssessment({ store, products, logger: ctx.logger, sink: sink.sink }, parsed.value).finally(() => sink.close());
+        const result = await recordAssessment(runtime.scoring(), parsed.value);
         const report = result.report;
         if (opts.json) {
           run.stdout(JSON.stringify({ assessment: result.stored, report: report ?? null }));

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { createKafkaClient, replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
+import { replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
+import { parseOptionsFor, requireKafka } from '../../runtime/index.js';
 import { UsageError } from '../../schemas/errors.js';
-import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
+import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { formatReasons } from '../reasons.js';
 import { action, EXIT, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
-import { requireKafka } from './consume.js';
 
 interface ReplayFlags {
   fromTopic?: string | boolean;
@@ -34,23 +34,18 @@ export function registerDlq(program: Command, run: RunEnv): void {
           throw new UsageError('dlq replay needs exactly one source: --from-topic [topic] or --file <path>');
         }
         const kafkaConfig = fromTopic ? requireKafka(ctx, 'dlq replay --from-topic') : undefined;
-        const store = await ctx.store();
+        const runtime = await ctx.runtime({ products: opts.products });
         const options = {
-          store,
+          store: runtime.store,
           config: ctx.config.ingest,
-          parse: await eventOptions(ctx, opts),
+          parse: parseOptionsFor(runtime, opts.defaultProduct),
           logger: ctx.logger,
           dlqPath: opts.dlq,
         };
         let summary: ReplaySummary;
         if (kafkaConfig) {
           const topic = typeof opts.fromTopic === 'string' ? opts.fromTopic : kafkaConfig.dlqTopic;
-          const kafka = createKafkaClient(kafkaConfig, ctx.logger);
-          try {
-            summary = await replayDlqTopic(kafka, topic, options);
-          } finally {
-            await kafka.close();
-          }
+          summary = await replayDlqTopic(runtime.kafka!, topic, options);
         } else {
           summary = await replayDlqFile(opts.file!, options);
         }

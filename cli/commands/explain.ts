@@ -18,7 +18,7 @@ export function registerExplain(program: Command, run: RunEnv): void {
       action(program, run, async (ctx, account: string, product: string, opts: { asOf?: string; format: string }) => {
         const asOf = dayOption('--as-of', opts.asOf);
         if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`--format ${JSON.stringify(opts.format)} must be text or json`);
-        const store = await ctx.store();
+        const { store } = await ctx.runtime();
         const view = await accountReport(store, { accountId: account, product, ...(asOf ? { asOf } : {}) });
         if (!view) {
           throw new ReadinessError(

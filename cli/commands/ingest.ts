@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ingestFile } from '../../ingest/index.js';
-import { eventOptions, DEFAULT_PRODUCT_HELP } from '../event-options.js';
+import { parseOptionsFor } from '../../runtime/index.js';
+import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { formatReasons } from '../reasons.js';
 import { action, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
@@ -16,14 +17,13 @@ export function registerIngest(program: Command, run: RunEnv): void {
     .option('--json', 'print one JSON summary object as the last stdout line', false)
     .action(
       action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct?: string; products?: string; json: boolean }) => {
-        const parse = await eventOptions(ctx, opts);
-        const store = await ctx.store();
+        const runtime = await ctx.runtime({ products: opts.products });
         const summary = await ingestFile({
           path: opts.file,
           dlqPath: opts.dlq,
-          store,
+          store: runtime.store,
           config: ctx.config.ingest,
-          parse,
+          parse: parseOptionsFor(runtime, opts.defaultProduct),
           logger: ctx.logger,
         });
         ctx.logger.info(summary, 'ingest finished');

@@ -21,7 +21,7 @@ export function registerMigrate(program: Command, run: RunEnv): void {
           else for (const statement of script) run.stdout(statement.startsWith('--') ? `\n${statement}` : `${statement};`);
           return;
         }
-        const store = await ctx.store(); // applies pending migrations
+        const { store } = await ctx.runtime(); // applies pending migrations
         const report = await migrate(store); // reports the current version
         if (opts.json) run.stdout(JSON.stringify({ store: store.kind, database: store.database, version: report.current }));
         else run.stdout(`${store.kind} store, database ${store.database}: schema at version ${report.current}`);

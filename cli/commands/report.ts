@@ -29,7 +29,7 @@ export function registerReport(program: Command, run: RunEnv): void {
         const asOf = dayOption('--as-of', opts.asOf);
         if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format ${JSON.stringify(opts.format)} must be table or json`);
         if (opts.by !== undefined && opts.by !== 'product-type') throw new UsageError(`--by ${JSON.stringify(opts.by)} must be product-type`);
-        const store = await ctx.store();
+        const { store } = await ctx.runtime();
         const reports = await latestReports(store, { asOf, accountId: opts.account, product: opts.product });
         if (reports.length === 0) {
           run.stderr(`no readiness snapshots${asOf ? ` for ${asOf}` : ''}${opts.account ? ` of account ${opts.account}` : ''}; run \`usage-readiness score\` first`);

@@ -3,8 +3,7 @@ import { daysBetween, utcToday } from '../../schemas/day.js';
 import { UsageError } from '../../schemas/errors.js';
 import { runScoringPass, runScoringRange, type PassResult, type RangeProgress } from '../../scoring/index.js';
 import { action, type RunEnv } from '../program.js';
-import { dayOption, loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
-import { flagSinkFor } from '../flag-sink.js';
+import { dayOption, PRODUCTS_HELP } from '../readiness-options.js';
 
 interface ScoreOptions {
   asOf?: string;
@@ -46,38 +45,32 @@ export function registerScore(program: Command, run: RunEnv): void {
           if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
           if (daysBetween(from, to) >= MAX_RANGE_DAYS) throw new UsageError(`--from/--to spans more than ${MAX_RANGE_DAYS} days`);
         }
-        const products = await loadProducts(ctx, opts.products);
-        const store = await ctx.store();
-        const sink = await flagSinkFor(ctx);
-        try {
-          const scoring = { store, products, sink: sink.sink, logger: ctx.logger };
-          const results: PassResult[] = [];
-          if (from !== undefined && to !== undefined) {
-            const tty = Boolean(process.stderr.isTTY);
-            results.push(
-              ...(await runScoringRange(scoring, { from, to }, (p) => {
-                if (tty) process.stderr.write(progressBar(p) + (p.done === p.total ? '\n' : ''));
-                else run.stderr(`score: ${p.done}/${p.total} ${summaryLine(p.result)}`);
-              })),
-            );
-          } else {
-            results.push(await runScoringPass(scoring, asOf ?? utcToday()));
+        const runtime = await ctx.runtime({ products: opts.products });
+        const scoring = runtime.scoring();
+        const results: PassResult[] = [];
+        if (from !== undefined && to !== undefined) {
+          const tty = Boolean(process.stderr.isTTY);
+          results.push(
+            ...(await runScoringRange(scoring, { from, to }, (p) => {
+              if (tty) process.stderr.write(progressBar(p) + (p.done === p.total ? '\n' : ''));
+              else run.stderr(`score: ${p.done}/${p.total} ${summaryLine(p.result)}`);
+            })),
+          );
+        } else {
+          results.push(await runScoringPass(scoring, asOf ?? utcToday()));
+        }
+        for (const r of results) {
+          if (opts.json) {
+            const { reports: _reports, transitions, ...rest } = r;
+            run.stdout(JSON.stringify({ ...rest, transitions: transitions.length }));
+          } else if (from === undefined) {
+            run.stdout(summaryLine(r));
+            for (const s of r.skipped) run.stderr(`skipped ${s.account_id}/${s.product}: ${s.reason}`);
           }
-          for (const r of results) {
-            if (opts.json) {
-              const { reports: _reports, transitions, ...rest } = r;
-              run.stdout(JSON.stringify({ ...rest, transitions: transitions.length }));
-            } else if (from === undefined) {
-              run.stdout(summaryLine(r));
-              for (const s of r.skipped) run.stderr(`skipped ${s.account_id}/${s.product}: ${s.reason}`);
-            }
-          }
-          if (!opts.json && from !== undefined) {
-            const transitions = results.reduce((n, r) => n + r.transitions.length, 0);
-            run.stdout(`${from}..${to}: ${results.length} days scored, ${transitions} flag transitions`);
-          }
-        } finally {
-          await sink.close();
+        }
+        if (!opts.json && from !== undefined) {
+          const transitions = results.reduce((n, r) => n + r.transitions.length, 0);
+          run.stdout(`${from}..${to}: ${results.length} days scored, ${transitions} flag transitions`);
         }
       }),
     );

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { PACKAGE_VERSION as version } from '../../schemas/package-files.js';
 import { startService } from '../../server/index.js';
 import { action, type RunEnv } from '../program.js';
-import { loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
+import { PRODUCTS_HELP } from '../readiness-options.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 
@@ -33,14 +33,13 @@ export function registerServe(program: Command, run: RunEnv): void {
       action(program, run, async (ctx, opts: ServeOptions) => {
         const { signal, dispose } = shutdownSignal();
         try {
-          const products = await loadProducts(ctx, opts.products);
-          const store = await ctx.store();
           const config = {
             ...ctx.config,
             server: { ...ctx.config.server, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
           };
-          const service = await startService({ config, store, products, scoringCron: config.scoring.cron, logger: ctx.logger, version });
-          ctx.logger.info({ url: service.http.url, store: store.kind, kafka: Boolean(config.kafka) }, 'serving');
+          const runtime = await ctx.runtime({ products: opts.products, config });
+          const service = await startService({ runtime, version });
+          ctx.logger.info({ url: service.http.url, store: runtime.store.kind, kafka: Boolean(config.kafka), role: service.role }, 'serving');
           run.stdout(`usage-readiness ${version} is serving on ${service.http.url}`);
           run.stdout(`Dashboard: ${service.dashboardUrl}`);
           if (service.generatedToken) {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { EXAMPLE_END_DAY } from '../../examples/generate.js';
 import { loadConfig } from '../../schemas/config.js';
-import { loadProductsFile } from '../../scoring/index.js';
+import { openRuntime } from '../../runtime/index.js';
 import { startService, type RunningService } from '../../server/index.js';
 import type { Store } from '../../transforms/index.js';
 import { testLogger } from './logger.js';
@@ -37,17 +37,18 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...env,
   });
   const store = await createTestStore();
-  const products = await loadProductsFile(config.scoring.productsFile);
-  const service = await startService({
-    config,
+  const runtime = await openRuntime(config, { logger: testLogger, store, now: () => new Date(`${EXAMPLE_DAY}T12:00:00Z`) });
+  const service = await startService({ runtime, version: 'test' });
+  return {
+    service,
     store,
-    products,
-    scoringCron: config.scoring.cron,
-    logger: testLogger,
-    version: 'test',
-    now: () => new Date(`${EXAMPLE_DAY}T12:00:00Z`),
-  });
-  return { service, store, base: service.http.url, close: () => service.stop() };
+    base: service.http.url,
+    async close() {
+      await service.stop();
+      // The store belongs to the test (its database is dropped after the file's tests).
+      await runtime.close();
+    },
+  };
 }
 
 /** `fetch` against the service with an optional bearer token and JSON body. */

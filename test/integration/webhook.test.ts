@@ -7,7 +7,7 @@ import { loadConfig } from '../../schemas/config.js';
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 import { outboxStates } from '../../transforms/index.js';
-import { storeWebhookOutbox, webhookKey, webhookOutboxSink } from '../../server/webhooks.js';
+import { storeWebhookOutbox, webhookKey, webhookOutboxSink } from '../../runtime/index.js';
 import { WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and fails the first `failFirst` of them. */
