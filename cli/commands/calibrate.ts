@@ -3,7 +3,6 @@ import { UsageError } from '../../schemas/errors.js';
 import { calibrate, calibrateWhatIf, loadProductsFile } from '../../scoring/index.js';
 import { calibrationTable, whatIfTable } from '../calibration-table.js';
 import { action, type RunEnv } from '../program.js';
-import { loadProducts } from '../readiness-options.js';
 
 interface CalibrateOptions {
   format: string;
@@ -19,9 +18,8 @@ export function registerCalibrate(program: Command, run: RunEnv): void {
     .action(
       action(program, run, async (ctx, opts: CalibrateOptions) => {
         if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format ${JSON.stringify(opts.format)} must be table or json`);
-        const products = await loadProducts(ctx, undefined);
         const candidate = opts.products === undefined ? undefined : await loadProductsFile(opts.products);
-        const store = await ctx.store();
+        const { store, products } = await ctx.runtime();
         const options = { store, products, graduationAgeDays: ctx.config.calibration.graduationAgeDays };
         const result = await calibrate(options);
         const whatIf = candidate ? await calibrateWhatIf(options, candidate) : undefined;

@@ -15,7 +15,7 @@ export function registerOutcomes(program: Command, run: RunEnv): void {
     .action(
       action(program, run, async (ctx, file: string, opts: { json: boolean }) => {
         const text = await readInput(file);
-        const store = await ctx.store();
+        const { store } = await ctx.runtime();
         const summary = await loadOutcomesNdjson(
           store,
           { now: () => new Date(), maxFutureSkewMs: ctx.config.ingest.maxFutureSkewMs, maxBytes: ctx.config.ingest.maxEventBytes },
