@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../schemas/errors.js';
 import { latestReports, productTypeSummary } from '../../scoring/index.js';
 import { action, type RunEnv } from '../program.js';
-import { dayOption, loadProducts, PRODUCTS_HELP } from '../readiness-options.js';
+import { dayOption, PRODUCTS_HELP } from '../readiness-options.js';
 import { reportTable, rollupTable } from '../report-table.js';
 
 interface ReportOptions {
@@ -29,13 +29,13 @@ export function registerReport(program: Command, run: RunEnv): void {
         const asOf = dayOption('--as-of', opts.asOf);
         if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format ${JSON.stringify(opts.format)} must be table or json`);
         if (opts.by !== undefined && opts.by !== 'product-type') throw new UsageError(`--by ${JSON.stringify(opts.by)} must be product-type`);
-        const { store } = await ctx.runtime();
+        const { store, products } = await ctx.runtime({ products: opts.products });
         const reports = await latestReports(store, { asOf, accountId: opts.account, product: opts.product });
         if (reports.length === 0) {
           run.stderr(`no readiness snapshots${asOf ? ` for ${asOf}` : ''}${opts.account ? ` of account ${opts.account}` : ''}; run \`usage-readiness score\` first`);
         }
         if (opts.by === 'product-type') {
-          const { items: rollups } = await productTypeSummary(store, await loadProducts(ctx, opts.products), { asOf });
+          const { items: rollups } = await productTypeSummary(store, products, { asOf });
           if (opts.format === 'json') run.stdout(JSON.stringify(rollups));
           else for (const line of rollupTable(rollups)) run.stdout(line);
           return;
