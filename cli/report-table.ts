@@ -1,4 +1,4 @@
-import type { Band, ProductTypeRollup, ReadinessReport } from '../scoring/index.js';
+import { reportRisk, type Band, type ProductTypeRollup, type ReadinessReport } from '../scoring/index.js';
 
 /** Terminal rendering of readiness reports: aligned columns, coloured bands, a sparkline of weekly actives. */
 
@@ -40,7 +40,7 @@ export function reportTable(reports: readonly ReadinessReport[], colour: boolean
     r.account_id,
     r.product,
     r.product_type,
-    r.risk.score.toFixed(1),
+    reportRisk(r).score.toFixed(1),
     r.graduation.band,
     r.graduation.score === null ? '—' : r.graduation.score.toFixed(2),
     r.graduation.ready ? 'yes' : 'no',

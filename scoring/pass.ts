@@ -9,6 +9,7 @@ import {
   insertSnapshots,
   insertTransitions,
   latestAssessments,
+  lastEventDays,
   readAccounts,
   readFlagStates,
   readReadinessInputs,
@@ -117,11 +118,12 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const settings = Object.values(products.products);
   const lookback = lookbackDays(settings.map((p) => p.thresholds));
 
-  const [accounts, inputs, assessments, currentFlags] = await Promise.all([
+  const [accounts, inputs, assessments, currentFlags, lastEvents] = await Promise.all([
     readAccounts(store, { startedBy: asOf, ...filter }),
     readReadinessInputs(store, asOf, lookback, filter),
     latestAssessments(store, asOf, filter),
     readFlagStates(store, filter),
+    lastEventDays(store, asOf, filter),
   ]);
   // Per account-product, the day of its latest flag transition.
   const historyDays = new Map<string, string>();
@@ -165,6 +167,7 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
       configHash: hashes.get(product.name) ?? '',
       inputs: inputs.get(k) ?? emptyInputs(account.account_id, account.product),
       assessments: assessmentsByAccount.get(k) ?? [],
+      lastEventOn: lastEvents.get(k) ?? null,
       previousFlags: flagsByAccount.get(k) ?? new Map(),
       asOf,
       occurredAt,

@@ -76,6 +76,8 @@ export interface HistoryPoint {
   weekly_active: number;
   risk: number;
   flags: string[];
+  /** Dimensions without a score that day (why `graduation_score` is null). */
+  missing: string[];
   config_hash: string;
 }
 

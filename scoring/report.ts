@@ -1,11 +1,12 @@
 import type { AccountRecord } from '../schemas/accounts.js';
-import { daysBetween } from '../schemas/day.js';
+import { addDays, daysBetween } from '../schemas/day.js';
 import { FLAG_CODES, type FlagCode, type FlagTransition} from '../schemas/flags.js';
 import { DIMENSIONS, type Dimension, type Profile, type ProductSettings, type Thresholds, type Weights } from '../schemas/products.js';
 import type { LatestAssessment } from '../transforms/assessments.js';
 import type { FlagStateRecord } from '../transforms/flag-store.js';
 import type { ReadinessInputs } from '../transforms/readiness-inputs.js';
-import { usageCompletion, type Criterion } from './completion.js';
+import { isDeclining, usageCompletion, type Criterion } from './completion.js';
+import { forecast, type ForecastItem } from './forecast.js';
 import { applyLifecycle, type OpenFlag } from './flag-lifecycle.js';
 import { evaluateOverdue, evaluateUsageFlags } from './flag-rules.js';
 import { computeMetrics, type ActiveUsers, type CoreFeatures, type PeopleActivity, type Ratios, type Workflows } from './metrics.js';
@@ -53,8 +54,36 @@ export interface ReadinessReport {
   onboarding: { started_at: string; target_graduation_date: string; days_past_target: number };
   thresholds: Thresholds;
   config_hash: string;
+  /** When usage would complete at the current pace (empty when usage is complete). */
+  forecast: ForecastItem[];
+  freshness: Freshness;
   /** How urgently it needs attention, with the parts that make the number ("why this rank"). */
   risk: Risk;
+}
+
+/** Whether the data behind the report is current: a broken integration looks like churn otherwise. */
+export interface Freshness {
+  /** When the pass that wrote this report ran (ISO-8601 UTC). */
+  scored_at: string;
+  /** The last day with any event of this account-product, up to the scored day (null: none in the last year). */
+  last_event_on: string | null;
+  /** Whole days from that day to the scored day (null without events). */
+  days_without_events: number | null;
+  /** No events for NO_EVENTS_WARNING_DAYS days or more. */
+  stale: boolean;
+}
+
+function lastActiveDay(dailyUsers: readonly number[], asOf: string): string | null {
+  const age = dailyUsers.findIndex((n) => n > 0);
+  return age < 0 ? null : addDays(asOf, -age);
+}
+
+/** Days without any event after which a report warns that the data may be missing. */
+export const NO_EVENTS_WARNING_DAYS = 7;
+
+function freshness(scoredAt: string, lastEventOn: string | null, asOf: string): Freshness {
+  const gap = lastEventOn === null ? null : Math.max(0, daysBetween(lastEventOn, asOf));
+  return { scored_at: scoredAt, last_event_on: lastEventOn, days_without_events: gap, stale: gap === null || gap >= NO_EVENTS_WARNING_DAYS };
 }
 
 export interface ScoreInput {
@@ -65,6 +94,11 @@ export interface ScoreInput {
   inputs: ReadinessInputs;
   /** Latest assessment per dimension for this account-product (as of the day). */
   assessments: readonly LatestAssessment[];
+  /**
+   * The last day with an event of this account-product on or before the day (null: none).
+   * Omitted: taken from the last 7 days of the inputs, which is enough to decide `stale`.
+   */
+  lastEventOn?: string | null;
   /** Flag states after the latest transition on or before the day. */
   previousFlags: ReadonlyMap<FlagCode, FlagStateRecord>;
   asOf: string;
@@ -157,6 +191,16 @@ export function scoreAccount(input: ScoreInput): ScoreResult {
     },
     thresholds: t,
     config_hash: input.configHash,
+    forecast: forecast({
+      criteria: completion.criteria,
+      complete: completion.complete,
+      ratios: metrics.ratios,
+      active_users: metrics.active_users,
+      trend: metrics.trend,
+      licensed_seats: account.licensed_seats,
+      declining: isDeclining(metrics, t),
+    }),
+    freshness: freshness(input.occurredAt, input.lastEventOn === undefined ? lastActiveDay(input.inputs.daily_users, asOf) : input.lastEventOn, asOf),
   };
   return {
     report: { ...report, risk: riskOf(report) },

@@ -140,8 +140,9 @@ export function riskScore(r: RiskInput): number {
 
 const BAND_ORDER: Record<Band, number> = { not_ready: 0, incomplete: 1, close: 2, ready: 3 };
 
-/** Stored reports from before the risk score carry none: computed from the report's own fields. */
-const riskOfStored = (r: ReadinessReport) => (r.risk as Risk | undefined)?.score ?? riskScore(r);
+/** A report's risk; stored reports from before the risk score carry none: computed from the report's own fields. */
+export const reportRisk = (r: ReadinessReport): Risk => (r.risk as Risk | undefined) ?? riskOf(r);
+const riskOfStored = (r: ReadinessReport) => reportRisk(r).score;
 
 /** Risk order: higher risk first, then worse band, lower graduation score (missing first), then by id for stability. */
 export function compareByRisk(a: ReadinessReport, b: ReadinessReport): number {

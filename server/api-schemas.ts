@@ -144,6 +144,23 @@ export const reportSchema = z
       missing: z.array(z.enum(DIMENSIONS)),
     }),
     risk: riskSchema,
+    forecast: z
+      .array(
+        z.object({
+          criterion: z.string(),
+          status: z.enum(['met', 'on_track', 'not_on_track', 'no_projection']),
+          weeks: z.number().int().nullable(),
+          reason: z.enum(['declining', 'flat', 'no_usage', 'too_slow']).nullable(),
+          text: z.string(),
+        }),
+      )
+      .meta({ description: 'When each usage criterion would be met at the current pace (empty when usage is complete)' }),
+    freshness: z.object({
+      scored_at: z.string(),
+      last_event_on: z.string().nullable(),
+      days_without_events: z.number().int().nullable(),
+      stale: z.boolean().meta({ description: 'No events for 7 days or more: the data may be missing' }),
+    }),
   })
   .meta({ id: 'ReadinessReport', description: 'Readiness of one account-product on one day' });
 
@@ -169,6 +186,7 @@ const historyPointSchema = z.object({
   weekly_active: z.number(),
   risk: z.number(),
   flags: z.array(z.string()),
+  missing: z.array(z.string()).meta({ description: 'Dimensions without a score that day (why graduation_score is null)' }),
 });
 
 const changeSchema = z.object({

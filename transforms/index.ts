@@ -38,3 +38,4 @@ export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduation
 export type { GraduationRow, GraduationParams, CountRow, CountParams, CalibrationCoverage } from './calibration.js';
 export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
 export type { ProductTrendRule, TrendRow } from './usage-trends.js';
+export { lastEventDays } from './freshness.js';

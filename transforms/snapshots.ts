@@ -103,6 +103,8 @@ export interface SnapshotPoint {
   weekly_active: number;
   risk: number;
   flags: string[];
+  /** Dimensions without a score that day. */
+  missing: string[];
   config_hash: string;
 }
 
@@ -119,6 +121,7 @@ interface PointRow {
   weekly_active: number | string;
   risk: number;
   flag_codes: string[];
+  missing: string[];
   config_hash: string;
 }
 
@@ -129,7 +132,7 @@ export async function snapshotHistory(store: Store, accountId: string, product: 
             s.usage_score AS usage_score, s.usage_complete AS usage_complete,
             s.ratio_daily AS ratio_daily, s.ratio_weekly AS ratio_weekly, s.ratio_monthly AS ratio_monthly,
             JSONExtractUInt(s.report, 'active_users', 'weekly') AS weekly_active, s.risk AS risk,
-            s.flag_codes AS flag_codes, s.config_hash AS config_hash
+            s.flag_codes AS flag_codes, JSONExtract(s.report, 'graduation', 'missing', 'Array(String)') AS missing, s.config_hash AS config_hash
      FROM {db}.readiness_snapshots AS s FINAL
      WHERE s.account_id = {account:String} AND s.product = {product:String}
        AND s.as_of BETWEEN {from:Date} AND {to:Date}
@@ -147,6 +150,7 @@ export async function snapshotHistory(store: Store, accountId: string, product: 
     weekly_active: Number(r.weekly_active),
     risk: r.risk,
     flags: r.flag_codes,
+    missing: r.missing,
     config_hash: r.config_hash,
   }));
 }

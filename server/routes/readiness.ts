@@ -1,4 +1,5 @@
-import { accountReport, portfolio } from '../../scoring/index.js';
+import { accountReport, portfolio, reportsCsv } from '../../scoring/index.js';
+import { sendCsv, wantsCsv } from '../csv.js';
 import { NotFoundError } from '../../schemas/errors.js';
 import { errorBodySchema } from '../http-errors.js';
 import { accountParamsSchema, accountQuerySchema, accountReadinessSchema, readinessListSchema, readinessQuerySchema } from '../api-schemas.js';
@@ -13,16 +14,17 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       schema: {
         summary: 'Readiness of every account-product, most at risk first',
         description:
-          'Latest report per account-product (or the reports of `as_of`), filtered, sorted (default: by `risk`, highest first, then band, then graduation score) and paginated with `limit`/`offset`; `total` counts the matches before paging.',
+          'Latest report per account-product (or the reports of `as_of`), filtered, sorted (default: by `risk`, highest first, then band, then graduation score) and paginated with `limit`/`offset`; `total` counts the matches before paging. With `Accept: text/csv`: every match as CSV (the columns of `report --format csv`), not one page.',
         tags: ['readiness'],
         security: BEARER,
         querystring: readinessQuerySchema,
+        produces: ['application/json', 'text/csv'],
         response: { 200: readinessListSchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
-      const page = await portfolio(ctx.scoring.store, {
+      const filter = {
         asOf: q.as_of,
         accountId: q.account,
         search: q.q,
@@ -35,9 +37,10 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
         needsAttention: q.needs_attention,
         sort: q.sort,
         order: q.order,
-        limit: q.limit,
-        offset: q.offset,
-      });
+      };
+      // CSV is the export: every match of the filters, in the same order, not one page.
+      if (wantsCsv(request.headers.accept)) return sendCsv(reply, reportsCsv((await portfolio(ctx.scoring.store, filter)).reports), 'readiness.csv');
+      const page = await portfolio(ctx.scoring.store, { ...filter, limit: q.limit, offset: q.offset });
       return { as_of: page.as_of, total: page.total, limit: q.limit, offset: q.offset, items: page.reports };
     },
   );
