@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { IngestConfig } from '../schemas/config.js';
@@ -63,16 +63,20 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
+/** Fails with INPUT_NOT_FOUND unless `path` (not stdin, `-`) can be read; callers check before opening the store. */
+export async function assertInputReadable(path: string): Promise<void> {
+  if (path === '-') return;
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    throw new ReadinessError(ERROR_CODES.INPUT_NOT_FOUND, `input file ${path} cannot be read`, { cause: error });
+  }
+}
+
 export async function ingestFile(options: FileIngestOptions): Promise<IngestSummary> {
   const { path, store, config, parse, logger } = options;
   const source = path === '-' ? 'stdin' : `file:${path}`;
-  if (path !== '-') {
-    try {
-      await access(path);
-    } catch (error) {
-      throw new ReadinessError(ERROR_CODES.INPUT_NOT_FOUND, `input file ${path} cannot be read`, { cause: error });
-    }
-  }
+  await assertInputReadable(path);
   const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
   const dlq = options.dlqPath ? createWriteStream(options.dlqPath, { flags: 'w' }) : undefined;
   const summary: IngestSummary = {

@@ -1,5 +1,5 @@
 /** Public surface of ingestion: sources, batching, retries. */
-export { ingestFile } from './file-source.js';
+export { assertInputReadable, ingestFile } from './file-source.js';
 export { eventParseOptions } from './parse-options.js';
 export type { FileIngestOptions, IngestSummary, DlqFileEntry } from './file-source.js';
 export { BatchWriter } from './batch-writer.js';

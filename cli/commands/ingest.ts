@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ingestFile } from '../../ingest/index.js';
+import { assertInputReadable, ingestFile } from '../../ingest/index.js';
 import { parseOptionsFor } from '../../runtime/index.js';
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { formatReasons } from '../reasons.js';
@@ -17,6 +17,7 @@ export function registerIngest(program: Command, run: RunEnv): void {
     .option('--json', 'print one JSON summary object as the last stdout line', false)
     .action(
       action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct?: string; products?: string; json: boolean }) => {
+        await assertInputReadable(opts.file); // before the runtime opens the store: a typo must not create an empty one
         const runtime = await ctx.runtime({ products: opts.products });
         const summary = await ingestFile({
           path: opts.file,

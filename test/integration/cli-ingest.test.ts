@@ -1,4 +1,4 @@
-import { writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastJson, runCli, tempDataDir } from '../helpers/cli.js';
@@ -34,10 +34,13 @@ describe('usage-readiness ingest (CLI, embedded store)', () => {
     const missing = await runCli(['ingest']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--file/);
-    const nofile = await runCli(['ingest', '--file', '/no/such/file'], { env: { DATA_DIR: tempDataDir() } });
+    const dataDir = join(tempDataDir(), 'store');
+    const nofile = await runCli(['ingest', '--file', '/no/such/file'], { env: { DATA_DIR: dataDir } });
     expect(nofile.code).toBe(1);
     expect(nofile.stderr).toMatch(/\/no\/such\/file/);
     expect(nofile.stderr).not.toMatch(/\n\s+at /);
+    // Checked before the store is opened: a mistyped path leaves no empty store behind.
+    expect(existsSync(dataDir)).toBe(false);
   });
 });
 
