@@ -134,7 +134,7 @@ const LOSS_ODDS: Record<Exclude<Scenario, 'ramping'>, number> = {
 
 /**
  * Outcomes of the graduated accounts (ramping ones are still onboarding):
- * graduated one to three weeks before the end, outcome the day before the end.
+ * graduated one to four days before the end (after their CSM assessments), outcome on the end day.
  * Their own PRNG stream, so events stay byte-identical.
  */
 function exampleOutcomes(accounts: readonly ExampleAccount[], scenarios: Record<string, Scenario>, end: number): OutcomeRecordInput[] {
@@ -149,8 +149,8 @@ function exampleOutcomes(accounts: readonly ExampleAccount[], scenarios: Record<
       account_id: a.account_id,
       product: a.product,
       outcome: lost ? (split < 0.6 ? 'churned' : 'downgraded') : split < (scenario === 'healthy' ? 0.4 : 0.15) ? 'expanded' : 'renewed',
-      outcome_at: `${dayString(end - DAY_MS)}T12:00:00Z`,
-      graduated_at: dayString(end - (7 + Math.floor(random() * 15)) * DAY_MS),
+      outcome_at: `${dayString(end)}T00:00:00Z`,
+      graduated_at: dayString(end - (1 + Math.floor(random() * 4)) * DAY_MS),
     });
   }
   return outcomes;

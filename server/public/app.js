@@ -1,5 +1,6 @@
 // CSM dashboard: portfolio, account and product-type views over the /v1 API (hash routes).
 import { api, ApiError, captureToken, clearToken, followFlags, setToken } from './api.js';
+import { renderCalibration } from './calibration.js';
 import { lineChart, sparkline } from './charts.js';
 
 const view = document.getElementById('view');
@@ -514,6 +515,9 @@ async function route() {
     if (parts[0] === 'accounts' && parts.length === 3) {
       setNav('');
       await renderAccount(parts[1], parts[2], false);
+    } else if (parts[0] === 'calibration') {
+      setNav('calibration');
+      await renderCalibration(view);
     } else if (parts[0] === 'product-types') {
       setNav('product-types');
       await renderProductTypes();

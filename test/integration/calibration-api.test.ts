@@ -12,8 +12,8 @@ interface ErrorBody {
 describe('calibration over HTTP (real server, real chDB store, example data)', () => {
   let t: TestService;
   beforeAll(async () => {
-    // Example graduations fall 7–21 days before the end: score that far back.
-    t = await startTestService({ DEMO_BACKFILL_DAYS: '22' });
+    // Example graduations fall 1–4 days before the end: score that far back.
+    t = await startTestService({ DEMO_BACKFILL_DAYS: '5' });
   });
   afterAll(async () => {
     await t?.close();

@@ -29,8 +29,8 @@ describe('calibrate through the CLI', () => {
     await run(['ingest', '--file', join(dir, 'events.ndjson')]);
     await run(['accounts', 'load', join(dir, 'accounts.ndjson')]);
     await run(['assess', '--file', join(dir, 'assessments.ndjson')]);
-    // Graduations fall 7–21 days before the end; the snapshot at graduation must exist.
-    await run(['score', '--from', '2026-10-28', '--to', END]);
+    // Graduations fall 1–4 days before the end; the snapshot at graduation must exist.
+    await run(['score', '--from', '2026-11-14', '--to', END]);
 
     const bad = join(dir, 'bad-outcomes.ndjson');
     writeFileSync(bad, ['{"account_id":"acme"', JSON.stringify({ account_id: 'acme', product: 'crm', outcome: 'renewed', outcome_at: '2026-02-30' })].join('\n'));
