@@ -36,7 +36,7 @@ describe('calibrate through the CLI', () => {
     writeFileSync(bad, ['{"account_id":"acme"', JSON.stringify({ account_id: 'acme', product: 'crm', outcome: 'renewed', outcome_at: '2026-02-30' })].join('\n'));
     const rejected = await run(['outcomes', 'load', bad], 1);
     expect(rejected.stderr).toContain(`${bad}: line 1: not JSON`);
-    expect(rejected.stderr).toContain(`${bad}: line 2: outcome_at: outcome_at is not a real calendar date`);
+    expect(rejected.stderr).toContain(`${bad}: line 2: outcome_at: 2026-02-30 is not a real calendar day`);
     const loaded = await run(['outcomes', 'load', join(dir, 'outcomes.ndjson'), '--json']);
     expect(lastJson<{ loaded: number; rejected_count: number }>(loaded.stdout)).toMatchObject({ loaded: data.outcomes.length, rejected_count: 0 });
 

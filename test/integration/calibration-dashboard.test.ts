@@ -63,7 +63,7 @@ describe.skipIf(!haveBrowser)('calibration page (chromium)', () => {
       expect(await page.locator('#calibration-sweeps tbody tr[data-status="suggested"]').count()).toBe(0);
       expect(await sweeps.first().textContent()).toContain('Insufficient');
       // The page's own content fits (wide tables scroll inside their card); the top bar is the shell's.
-      expect(await page.evaluate(() => Math.max(...[...document.querySelectorAll('#view > *')].map((e) => e.getBoundingClientRect().right)))).toBeLessThanOrEqual(viewport.width);
+      expect(await page.evaluate<number>("Math.max(...[...document.querySelectorAll('#view > *')].map((e) => e.getBoundingClientRect().right))")).toBeLessThanOrEqual(viewport.width);
       await page.screenshot({ path: join(ARTIFACTS, `calibration-${name}.png`), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();

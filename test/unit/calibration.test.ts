@@ -255,7 +255,7 @@ describe('outcomes load', () => {
     expect(reasons.get(2)).toMatch(/not JSON/);
     expect(reasons.get(3)).toMatch(/account_id: .*lone surrogates/);
     expect(reasons.get(4)).toMatch(/account_id: .*control characters/);
-    expect(reasons.get(5)).toMatch(/outcome_at: .*not a real calendar date/);
+    expect(reasons.get(5)).toMatch(/outcome_at: .*not a real calendar day/);
     expect(reasons.get(6)).toMatch(/outcome_at: .*before 2000-01-01/);
     expect(reasons.get(7)).toMatch(/outcome_at: .*future/);
     expect(reasons.get(8)).toMatch(/outcome: .*one of renewed, expanded, churned, downgraded/);
