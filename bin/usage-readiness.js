@@ -9,17 +9,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let main;
+let cli;
 try {
-  ({ main } = await import('../dist/cli/main.js'));
+  cli = await import('../dist/cli/main.js');
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/main.js')) throw error;
   process.stderr.write('usage-readiness: the compiled program is missing (dist/); run `npm run build` in the package directory\n');
   process.exit(1);
 }
-const code = await main(process.argv.slice(2), {
-  env: process.env,
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
-});
-process.exitCode = code;
+process.exitCode = await cli.main(process.argv.slice(2), cli.processRunEnv());

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../schemas/config.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { createLogger } from './logger.js';
+import type { RunEnv } from './run-env.js';
 
 /** What every command gets: parsed configuration, a logger, and the runtime opened on demand. */
 export interface CommandContext {
@@ -16,14 +17,11 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
-export async function createContext(options: {
-  env: Record<string, string | undefined>;
-  verbose?: boolean;
-  quiet?: boolean;
-}): Promise<CommandContext> {
-  const config = loadConfig(options.env);
+export async function createContext(options: { run: RunEnv; verbose?: boolean; quiet?: boolean }): Promise<CommandContext> {
+  const { run } = options;
+  const config = loadConfig(run.env);
   const level = options.verbose ? 'debug' : options.quiet ? 'warn' : config.logLevel;
-  const logger = await createLogger(level);
+  const logger = await createLogger(level, { pretty: run.stderrIsTTY, write: run.stderrText });
   let opened: Promise<Runtime> | undefined;
   return {
     config,
@@ -32,6 +30,7 @@ export async function createContext(options: {
     runtime(runtimeOptions = {}) {
       opened ??= openRuntime(runtimeOptions.config ?? config, {
         logger,
+        ...(run.store ? { store: run.store } : {}),
         ...(runtimeOptions.products !== undefined ? { productsFile: runtimeOptions.products } : {}),
       });
       return opened;

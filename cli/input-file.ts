@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ReadinessError, ERROR_CODES } from '../schemas/errors.js';
 
 /** Reads a whole input file, or stdin for `-`. */
-export async function readInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readInput(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
   if (path !== '-') {
     try {
       return await readFile(path, 'utf8');

@@ -1,21 +1,27 @@
+import { Writable } from 'node:stream';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 
 /**
- * JSON logs to stderr (stdout stays clean for `--json` output); pretty when
- * stderr is a terminal and pino-pretty is installed. Takes its level as an
- * argument: it does not read configuration itself.
+ * Logs to the run's stderr (stdout stays clean for `--json` output): JSON
+ * lines, or pretty when stderr is a terminal and pino-pretty is installed.
+ * Takes its level as an argument: it does not read configuration itself.
  */
-export async function createLogger(level: LevelWithSilent, options: { pretty?: boolean } = {}): Promise<Logger> {
-  const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
-  if (pretty) {
+export async function createLogger(level: LevelWithSilent, options: { pretty: boolean; write: (text: string) => void }): Promise<Logger> {
+  const destination = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      options.write(chunk.toString());
+      done();
+    },
+  });
+  if (options.pretty) {
     try {
       const { default: pinoPretty } = await import('pino-pretty');
-      return pino({ level }, pinoPretty({ destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+      return pino({ level }, pinoPretty({ destination, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
     } catch {
       // pino-pretty is a development dependency; fall through to JSON.
     }
   }
-  return pino({ level }, pino.destination(2));
+  return pino({ level }, destination);
 }
 
 export type { Logger };

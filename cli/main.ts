@@ -12,7 +12,10 @@ import { registerExplain } from './commands/explain.js';
 import { registerServe } from './commands/serve.js';
 import { registerOutcomes } from './commands/outcomes.js';
 import { registerCalibrate } from './commands/calibrate.js';
-import { EXIT, isCommanderError, reportError, type RunEnv } from './program.js';
+import { EXIT, exitCodeOf, isCommanderError, reportError, type RunEnv } from './program.js';
+
+export { processRunEnv } from './run-env.js';
+export type { RunEnv } from './run-env.js';
 
 /** Builds the `usage-readiness` command line. Every subcommand lives in `cli/commands/`. */
 export function buildProgram(run: RunEnv): Command {
@@ -36,7 +39,7 @@ export async function main(argv: string[], run: RunEnv): Promise<number> {
   const program = buildProgram(run);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+    return exitCodeOf(program);
   } catch (error) {
     if (isCommanderError(error)) {
       // --help and --version exit through here with code 0.

@@ -2,6 +2,7 @@ import type { Command} from 'commander';
 import { CommanderError } from 'commander';
 import { isReadinessError, ERROR_CODES } from '../schemas/errors.js';
 import { createContext, type CommandContext } from './context.js';
+import type { RunEnv } from './run-env.js';
 
 /**
  * Shared plumbing for subcommands: global options, one context per run, and
@@ -9,10 +10,14 @@ import { createContext, type CommandContext } from './context.js';
  */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
-export interface RunEnv {
-  env: Record<string, string | undefined>;
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
+export type { RunEnv } from './run-env.js';
+
+/** Exit code of the last action run by each program (commander's actions cannot return one). */
+const exitCodes = new WeakMap<Command, number>();
+
+/** The exit code the program's action set; 0 when none ran (help, `schema`). */
+export function exitCodeOf(program: Command): number {
+  return exitCodes.get(program) ?? EXIT.OK;
 }
 
 export type Action<A extends unknown[]> = (ctx: CommandContext, ...args: A) => Promise<number | void>;
@@ -23,11 +28,11 @@ export function action<A extends unknown[]>(program: Command, run: RunEnv, body:
     const globals = program.opts<{ verbose?: boolean; quiet?: boolean }>();
     let ctx: CommandContext | undefined;
     try {
-      ctx = await createContext({ env: run.env, verbose: globals.verbose, quiet: globals.quiet });
+      ctx = await createContext({ run, verbose: globals.verbose, quiet: globals.quiet });
       const code = await body(ctx, ...args);
-      process.exitCode = code ?? EXIT.OK;
+      exitCodes.set(program, code ?? EXIT.OK);
     } catch (error) {
-      process.exitCode = reportError(error, run, Boolean(globals.verbose));
+      exitCodes.set(program, reportError(error, run, Boolean(globals.verbose)));
     } finally {
       await ctx?.close().catch(() => undefined);
     }

@@ -265,4 +265,6 @@ export const healthSchema = z.object({ status: z.literal('ok') });
 export const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+  /** This replica's role: the leader runs the scoring schedule and delivers webhooks. */
+  role: z.enum(['leader', 'follower']),
 });

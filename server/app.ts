@@ -34,6 +34,8 @@ export interface AppDeps {
   metrics: ServiceMetrics;
   /** Readiness probes by name; the store's is added when missing. */
   checks?: Record<string, ReadinessCheck>;
+  /** This replica's current role (shown by /readyz); omitted: the leader (a single process). */
+  role?: () => 'leader' | 'follower';
   logger: Logger;
   version: string;
   /** Outcome validation and the graduation age of calibration; omitted: the configuration's defaults. */
@@ -81,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
     hub: deps.hub,
     sse,
     metrics,
+    role: deps.role ?? (() => 'leader'),
     checks: {
       store: async () => {
         if (!(await deps.scoring.store.ping())) throw new Error('the store does not answer');

@@ -189,6 +189,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       hub,
       metrics,
       checks,
+      role: () => role,
       logger,
       version: options.version,
       calibration: { graduationAgeDays: config.calibration.graduationAgeDays, maxFutureSkewMs: config.ingest.maxFutureSkewMs },

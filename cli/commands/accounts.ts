@@ -15,7 +15,7 @@ export function registerAccounts(program: Command, run: RunEnv): void {
     .action(
       action(program, run, async (ctx, file: string, opts: { products?: string; json: boolean }) => {
         const runtime = await ctx.runtime({ products: opts.products });
-        const text = await readInput(file);
+        const text = await readInput(file, run.stdin);
         const summary = await loadAccountsNdjson(runtime.store, runtime.products, text, file === '-' ? 'stdin' : `file:${file}`);
         for (const r of summary.rejected) run.stderr(`${file}: line ${r.line}: ${r.reason}`);
         const { records: _records, ...rest } = summary;

@@ -39,7 +39,7 @@ export function registerAssess(program: Command, run: RunEnv): void {
         const { products } = runtime;
         if (opts.file !== undefined) {
           if (account !== undefined || opts.dimension !== undefined) throw new UsageError('--file loads assessments from a file; give no account, product or --dimension with it');
-          const text = await readInput(opts.file);
+          const text = await readInput(opts.file, run.stdin);
           const summary = await loadAssessmentsNdjson(runtime.scoring(), text, opts.file);
           for (const r of summary.rejected) run.stderr(`${opts.file}: line ${r.line}: ${r.reason}`);
           if (opts.json) run.stdout(JSON.stringify({ source: summary.source, lines: summary.lines, loaded: summary.loaded, rejected: summary.rejected, rescored: summary.reports.length }));

@@ -3,7 +3,6 @@ import { parseOptionsFor, requireKafka, startIngestion } from '../../runtime/ind
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { action, EXIT, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
-import { shutdownSignal } from '../shutdown-signal.js';
 
 export function registerConsume(program: Command, run: RunEnv): void {
   program
@@ -15,7 +14,7 @@ export function registerConsume(program: Command, run: RunEnv): void {
     .action(
       action(program, run, async (ctx, opts: { defaultProduct?: string; products?: string; json: boolean }) => {
         requireKafka(ctx, 'consume');
-        const { signal, dispose } = shutdownSignal();
+        const { signal, dispose } = run.shutdownSignal();
         try {
           const runtime = await ctx.runtime({ products: opts.products });
           const ingestion = startIngestion(runtime, { parse: parseOptionsFor(runtime, opts.defaultProduct) });

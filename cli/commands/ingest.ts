@@ -21,6 +21,7 @@ export function registerIngest(program: Command, run: RunEnv): void {
         const runtime = await ctx.runtime({ products: opts.products });
         const summary = await ingestFile({
           path: opts.file,
+          stdin: run.stdin,
           dlqPath: opts.dlq,
           store: runtime.store,
           config: ctx.config.ingest,

@@ -14,7 +14,7 @@ export function registerOutcomes(program: Command, run: RunEnv): void {
     .option('--json', 'print one JSON summary object', false)
     .action(
       action(program, run, async (ctx, file: string, opts: { json: boolean }) => {
-        const text = await readInput(file);
+        const text = await readInput(file, run.stdin);
         const { store } = await ctx.runtime();
         const summary = await loadOutcomesNdjson(
           store,

@@ -50,7 +50,7 @@ export function registerReport(program: Command, run: RunEnv): void {
           run.stdout(reportsCsv(reports).replace(/\r?\n$/, ''));
           return;
         }
-        const colour = Boolean(process.stdout.isTTY) && !run.env.NO_COLOR;
+        const colour = run.stdoutIsTTY && !run.env.NO_COLOR;
         for (const line of reportTable(reports, colour)) run.stdout(line);
       }),
     );

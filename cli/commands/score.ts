@@ -49,10 +49,10 @@ export function registerScore(program: Command, run: RunEnv): void {
         const scoring = runtime.scoring();
         const results: PassResult[] = [];
         if (from !== undefined && to !== undefined) {
-          const tty = Boolean(process.stderr.isTTY);
+          const tty = run.stderrIsTTY;
           results.push(
             ...(await runScoringRange(scoring, { from, to }, (p) => {
-              if (tty) process.stderr.write(progressBar(p) + (p.done === p.total ? '\n' : ''));
+              if (tty) run.stderrText(progressBar(p) + (p.done === p.total ? '\n' : ''));
               else run.stderr(`score: ${p.done}/${p.total} ${summaryLine(p.result)}`);
             })),
           );

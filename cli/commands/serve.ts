@@ -3,7 +3,6 @@ import { PACKAGE_VERSION as version } from '../../schemas/package-files.js';
 import { startService } from '../../server/index.js';
 import { action, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
-import { shutdownSignal } from '../shutdown-signal.js';
 
 
 /** Commander reports this error with the option's name and the bad value. */
@@ -31,7 +30,7 @@ export function registerServe(program: Command, run: RunEnv): void {
     .option('--host <address>', 'interface to listen on (default: HOST, else 127.0.0.1)')
     .action(
       action(program, run, async (ctx, opts: ServeOptions) => {
-        const { signal, dispose } = shutdownSignal();
+        const { signal, dispose } = run.shutdownSignal();
         try {
           const config = {
             ...ctx.config,

@@ -24,6 +24,7 @@ export interface RouteContext {
   sse: SseStreams;
   metrics: ServiceMetrics;
   checks: Record<string, ReadinessCheck>;
+  role: () => 'leader' | 'follower';
   logger: Logger;
   calibration: CalibrationSettings;
 }

@@ -35,7 +35,7 @@ export function registerOpsRoutes(app: Api, ctx: RouteContext): void {
     {
       onRequest: guard(ctx.config.healthPublic),
       schema: {
-        summary: 'Readiness: the store and, when configured, Kafka answer',
+        summary: "Readiness: the store and, when configured, Kafka answer; and this replica's role",
         tags: ['operations'],
         security: security(ctx.config.healthPublic),
         response: { 200: readySchema, 401: errorBodySchema, 503: readySchema },
@@ -54,7 +54,7 @@ export function registerOpsRoutes(app: Api, ctx: RouteContext): void {
       );
       const checks = Object.fromEntries(entries);
       const ok = entries.every(([, c]) => c.ok);
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks, role: ctx.role() });
     },
   );
 

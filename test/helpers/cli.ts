@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { main, type RunEnv } from '../../cli/main.js';
+import type { Store } from '../../transforms/index.js';
 
 export interface CliResult {
   code: number;
@@ -56,4 +59,35 @@ export function probeStore<T extends Record<string, string>>(dataDir: string, qu
       else reject(new Error(`probe-store exited ${code}: ${stderr}`));
     });
   });
+}
+
+export interface InProcessRun {
+  /** Settles with main()'s exit code and what the run wrote. */
+  result: Promise<CliResult>;
+  /** What was written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Delivers a shutdown request, as SIGTERM would. */
+  terminate(): void;
+}
+
+/** Runs `main()` in this process with its own streams, stdin, shutdown signal and (optionally) store. */
+export function runInProcess(args: string[], options: { env?: Record<string, string>; input?: string; store?: Store } = {}): InProcessRun {
+  let stdout = '';
+  let stderr = '';
+  let terminate = () => undefined as void;
+  const requested = new Promise<string>((resolve) => (terminate = () => resolve('SIGTERM')));
+  const run: RunEnv = {
+    env: { LOG_LEVEL: 'warn', ...options.env },
+    stdout: (line) => (stdout += `${line}\n`),
+    stderr: (line) => (stderr += `${line}\n`),
+    stderrText: (text) => (stderr += text),
+    stdin: Readable.from([options.input ?? '']),
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    shutdownSignal: () => ({ signal: requested, dispose: () => undefined }),
+    ...(options.store ? { store: options.store } : {}),
+  };
+  const result = main(args, run).then((code) => ({ code, stdout, stderr }));
+  return { result, stdout: () => stdout, stderr: () => stderr, terminate };
 }
