@@ -25,8 +25,8 @@ export async function dailyActiveUsers(
   return rows.map((r) => ({ ...r, users: Number(r.users) }));
 }
 
-/** Distinct stored events (raw table, duplicates collapsed). */
+/** Distinct stored events: one per event id within an account and product. */
 export async function eventCount(store: Store): Promise<number> {
-  const [row] = await store.query<{ n: string | number }>('SELECT uniqExact(event_id) AS n FROM {db}.events');
+  const [row] = await store.query<{ n: string | number }>('SELECT uniqExact(account_id, product, event_id) AS n FROM {db}.events');
   return Number(row?.n ?? 0);
 }

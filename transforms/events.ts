@@ -21,29 +21,48 @@ const EVENT_COLUMNS = [
 ] as const;
 
 /**
- * Each event becomes one JSONEachRow line, serialised once and handed to the
- * engine as bytes (`properties` is stored as JSON text, so it is a string inside the row).
+ * What makes two events the same event: the sender's id within an account and product.
+ * A copy of a stored event is never stored or counted again, whatever its timestamp
+ * (a re-send with another time, an at-least-once redelivery): the first copy stored wins.
+ */
+const SAME_EVENT = '(account_id, product, event_id)';
+
+/** Keeps rows whose event is not stored yet; the engine looks the batch's keys up in the sorting key. */
+const notStoredYet = (staged: string) =>
+  `${SAME_EVENT} NOT IN (SELECT account_id, product, event_id FROM {db}.events WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged}))`;
+
+/**
+ * Each event becomes one JSONEachRow line, serialised once and handed to the engine
+ * as bytes (`properties` is stored as JSON text, so it is a string inside the row).
+ * Within the batch the first copy of an event wins; against the store, the insert
+ * statement itself drops events already stored, so the materialized views (the daily
+ * aggregates) see each event once.
  */
 export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
   if (events.length === 0) return;
-  const lines = new Array<string>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    lines[i] = JSON.stringify({
-      event_id: e.eventId,
-      account_id: e.accountId,
-      product: e.product,
-      user_id: e.userId,
-      event: e.event,
-      timestamp: toDateTime64(e.timestamp),
-      feature: e.feature,
-      workflow: e.workflow,
-      status: e.status,
-      properties: JSON.stringify(e.properties),
-      source,
-    });
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const e of events) {
+    const key = JSON.stringify([e.accountId, e.product, e.eventId]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(
+      JSON.stringify({
+        event_id: e.eventId,
+        account_id: e.accountId,
+        product: e.product,
+        user_id: e.userId,
+        event: e.event,
+        timestamp: toDateTime64(e.timestamp),
+        feature: e.feature,
+        workflow: e.workflow,
+        status: e.status,
+        properties: JSON.stringify(e.properties),
+        source,
+      }),
+    );
   }
-  await store.insertJsonLines('events', EVENT_COLUMNS, Buffer.from(lines.join('\n')));
+  await store.insertJsonLines('events', EVENT_COLUMNS, Buffer.from(lines.join('\n')), (staged) => store.sql(notStoredYet(staged)));
 }
 
 export interface Rejection {

@@ -258,6 +258,11 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 4,
+    name: 'one stored copy per event id within an account and product',
+    statements: eventIdentityMigration(),
+  },
+  {
     version: 5,
     name: 'latest readiness per account-product, typed for filtering and sorting',
     statements: [
@@ -321,6 +326,96 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
 ];
+
+/**
+ * Version 4: an event is identified by (account_id, product, event_id). The raw table was
+ * sorted by day as well, so a re-send with another timestamp was a second row on another
+ * day, counted twice by the daily aggregates. The table is rebuilt with the event's
+ * identity as its sorting key (no partition by time, so ReplacingMergeTree collapses any
+ * two copies), keeping the first copy stored, and the aggregates are rebuilt from it.
+ * Inserts drop events already stored (transforms/events.ts), so the views see each event once.
+ *
+ * The rows go through `events_v4` and back (no RENAME, which a cluster renders
+ * differently), so each step may run again after an interruption: `events` is re-created
+ * empty if it was dropped, `events_v4` is dropped only once its rows are back and collapses
+ * rows copied twice, and the aggregates are truncated before they are refilled. Stop
+ * ingestion while this runs: rows inserted while it runs would not be kept.
+ */
+function eventIdentityMigration(): string[] {
+  const columns = `event_id String,
+        account_id String,
+        product LowCardinality(String),
+        user_id String,
+        event LowCardinality(String),
+        timestamp DateTime64(3, 'UTC'),
+        feature LowCardinality(String),
+        workflow LowCardinality(String),
+        status LowCardinality(String),
+        properties String,
+        source LowCardinality(String),
+        ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)`;
+  const byIdentity = (table: string) => `CREATE TABLE IF NOT EXISTS {db}.${table} (
+        ${columns}
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (account_id, product, event_id)`;
+  const names = 'event_id, account_id, product, user_id, event, timestamp, feature, workflow, status, properties, source, ingested_at';
+  const views: { view: string; table: string; select: string }[] = [
+    {
+      view: 'daily_activity_mv',
+      table: 'daily_activity',
+      select: `SELECT account_id, product, toDate(timestamp) AS day,
+             uniqExactState(user_id) AS users, uniqExactState(event_id) AS events
+      FROM {db}.events
+      GROUP BY account_id, product, day`,
+    },
+    {
+      view: 'daily_user_activity_mv',
+      table: 'daily_user_activity',
+      select: `SELECT account_id, product, user_id, toDate(timestamp) AS day, uniqExactState(event_id) AS events
+      FROM {db}.events
+      GROUP BY account_id, product, user_id, day`,
+    },
+    {
+      view: 'daily_feature_usage_mv',
+      table: 'daily_feature_usage',
+      select: `SELECT account_id, product, feature, toDate(timestamp) AS day,
+             uniqExactState(user_id) AS users, uniqExactState(event_id) AS events
+      FROM {db}.events
+      WHERE feature != ''
+      GROUP BY account_id, product, feature, day`,
+    },
+    {
+      view: 'daily_workflow_runs_mv',
+      table: 'daily_workflow_runs',
+      select: `SELECT account_id, product, workflow, toDate(timestamp) AS day,
+             uniqExactState(event_id) AS runs,
+             uniqExactIfState(event_id, status = 'success') AS successes,
+             uniqExactState(user_id) AS users
+      FROM {db}.events
+      WHERE workflow != '' AND status != ''
+      GROUP BY account_id, product, workflow, day`,
+    },
+  ];
+  return [
+    // No view may write while the raw table is swapped and the aggregates rebuilt.
+    ...views.map((v) => `DROP VIEW IF EXISTS {db}.${v.view}`),
+    byIdentity('events'),
+    byIdentity('events_v4'),
+    // The first copy stored wins (earliest ingested_at; the earliest timestamp breaks a tie).
+    `INSERT INTO {db}.events_v4 (${names})
+      SELECT ${names} FROM {db}.events
+      ORDER BY ingested_at, timestamp
+      LIMIT 1 BY account_id, product, event_id`,
+    'DROP TABLE IF EXISTS {db}.events SYNC',
+    byIdentity('events'),
+    `INSERT INTO {db}.events (${names}) SELECT ${names} FROM {db}.events_v4 FINAL`,
+    'DROP TABLE IF EXISTS {db}.events_v4 SYNC',
+    ...views.map((v) => `TRUNCATE TABLE IF EXISTS {db}.${v.table}`),
+    ...views.map((v) => `INSERT INTO {db}.${v.table} ${v.select.replace('FROM {db}.events', 'FROM {db}.events FINAL')}`),
+    ...views.map((v) => `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.${v.view} TO {db}.${v.table} AS
+      ${v.select}`),
+  ];
+}
 
 const CREATE_DATABASE = 'CREATE DATABASE IF NOT EXISTS {db}';
 

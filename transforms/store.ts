@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,9 @@ type ChdbConnectionModule = { createChdbConnection: typeof createChdbConnection 
 
 export type QueryParams = Record<string, unknown>;
 
+/** A SQL condition over staged rows; `staged` is a table expression that may be named more than once. */
+export type StagedCondition = (staged: string) => string;
+
 export interface Store {
   readonly kind: 'chdb' | 'server';
   readonly database: string;
@@ -34,8 +38,10 @@ export interface Store {
   /**
    * Inserts rows already serialised as JSONEachRow (one object per line, keys
    * among `columns`). The engine parses the bytes; nothing is escaped or built twice.
+   * `where`, given the staged rows as a table expression, returns a condition that
+   * selects which of them are inserted (evaluated by the engine in the same statement).
    */
-  insertJsonLines(table: string, columns: readonly string[], body: Buffer): Promise<void>;
+  insertJsonLines(table: string, columns: readonly string[], body: Buffer, where?: StagedCondition): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -145,46 +151,66 @@ export function storeFromClient(
    */
   let spoolDir: string | undefined;
   let spooled = 0;
-  const insertEmbedded = async (table: string, columns: readonly string[], body: Buffer) => {
+  const structureOf = async (table: string, columns: readonly string[]) => {
     let types = await columnTypes(table);
     if (columns.some((c) => !types.has(c))) {
       // The table may have changed since its columns were read (a migration by another process).
       structures.delete(table);
       types = await columnTypes(table);
     }
-    const structure = columns
+    return columns
       .map((c) => {
         const type = types.get(c);
         if (!type) throw new StoreQueryError(`insert into ${table}: unknown column ${c}`);
         return `${c} ${type}`;
       })
       .join(', ');
+  };
+  const insertSelect = (table: string, columns: readonly string[], staged: string, where: StagedCondition | undefined) =>
+    `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''}`;
+  const insertEmbedded = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
+    const structure = await structureOf(table, columns);
     spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
     const path = join(spoolDir, `${table}-${process.pid}-${++spooled}.ndjson`);
     await writeFile(path, body);
     try {
       await client.command({
-        query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM file({path:String}, JSONEachRow, {structure:String})`,
+        query: insertSelect(table, columns, 'file({path:String}, JSONEachRow, {structure:String})', where),
         query_params: { path, structure },
       });
     } finally {
       await unlink(path).catch(() => undefined);
     }
   };
-  /** A server: the bytes are the request body, streamed as they are. */
-  const insertServer = async (table: string, columns: readonly string[], body: Buffer) => {
-    const result = await client.exec({
-      query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) FORMAT JSONEachRow`,
-      values: Readable.from([body], { objectMode: false }),
-    });
-    result.stream.resume();
+  /**
+   * A server: the bytes are the request body, streamed as they are. With a
+   * condition they are first streamed into a private in-memory table, which the
+   * condition may read more than once, then moved by one INSERT ... SELECT.
+   */
+  const insertServer = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
+    const stream = async (target: string) => {
+      const result = await client.exec({
+        query: `INSERT INTO ${target} (${columns.join(', ')}) FORMAT JSONEachRow`,
+        values: Readable.from([body], { objectMode: false }),
+      });
+      result.stream.resume();
+    };
+    if (!where) return stream(`${database}.${table}`);
+    const staging = `${database}.staged_${table}_${randomBytes(6).toString('hex')}`;
+    await client.command({ query: `CREATE TABLE ${staging} (${await structureOf(table, columns)}) ENGINE = Memory` });
+    try {
+      await stream(staging);
+      await client.command({ query: insertSelect(table, columns, staging, where) });
+    } finally {
+      await client.command({ query: `DROP TABLE IF EXISTS ${staging}` }).catch(() => undefined);
+    }
   };
-  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer) => {
+  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition) => {
     if (body.byteLength === 0) return;
     const bad = columns.find((c) => !IDENTIFIER.test(c));
     if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
     try {
-      await (kind === 'chdb' ? insertEmbedded(table, columns, body) : insertServer(table, columns, body));
+      await (kind === 'chdb' ? insertEmbedded(table, columns, body, where) : insertServer(table, columns, body, where));
     } catch (error) {
       throw classifyStoreError(`insert into ${table}`, error);
     }

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { UsageEvent } from '../../schemas/event.js';
+import { MIGRATIONS, eventCount, insertEvents, migrate, storeFromClient, type Store } from '../../transforms/index.js';
+import { createTestStore, randomName } from '../helpers/store.js';
+
+/**
+ * An event is identified by its event_id within an account and product: a copy sent
+ * again (another timestamp, or an at-least-once redelivery) is stored and counted once.
+ */
+
+const event = (id: string, at: string, extra: Partial<UsageEvent> = {}): UsageEvent => ({
+  eventId: id,
+  accountId: 'acme',
+  userId: 'u1',
+  event: 'open',
+  timestamp: Date.parse(at),
+  product: 'crm',
+  feature: 'pipeline',
+  workflow: 'import',
+  status: 'success',
+  properties: {},
+  ...extra,
+});
+
+/** Every daily aggregate per day, plus the raw rows, for one account. */
+async function counts(store: Store) {
+  const n = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'day' || k === 'product' ? v : Number(v)])));
+  return {
+    activity: n(
+      await store.query(
+        "SELECT product, toString(day) AS day, uniqExactMerge(users) AS users, uniqExactMerge(events) AS events FROM {db}.daily_activity WHERE account_id = 'acme' GROUP BY product, day ORDER BY product, day",
+      ),
+    ),
+    userActivity: n(
+      await store.query("SELECT toString(day) AS day, uniqExactMerge(events) AS events FROM {db}.daily_user_activity WHERE account_id = 'acme' GROUP BY day ORDER BY day"),
+    ),
+    features: n(
+      await store.query("SELECT toString(day) AS day, uniqExactMerge(events) AS events FROM {db}.daily_feature_usage WHERE account_id = 'acme' GROUP BY day ORDER BY day"),
+    ),
+    runs: n(
+      await store.query(
+        "SELECT toString(day) AS day, uniqExactMerge(runs) AS runs, uniqExactIfMerge(successes) AS successes FROM {db}.daily_workflow_runs WHERE account_id = 'acme' GROUP BY day ORDER BY day",
+      ),
+    ),
+    rows: Number((await store.query<{ n: string }>("SELECT count() AS n FROM {db}.events WHERE account_id = 'acme'"))[0]!.n),
+    stored: await eventCount(store),
+  };
+}
+
+describe('event identity', () => {
+  it('a re-send with another timestamp is stored and counted once, on the first copy’s day', async () => {
+    const store = await createTestStore();
+    await insertEvents(store, [event('e1', '2026-03-01T10:00:00Z')], 'test');
+    await insertEvents(store, [event('e1', '2026-03-02T10:00:00Z'), event('e2', '2026-03-02T11:00:00Z')], 'test');
+    const c = await counts(store);
+    expect(c.activity).toEqual([
+      { product: 'crm', day: '2026-03-01', users: 1, events: 1 },
+      { product: 'crm', day: '2026-03-02', users: 1, events: 1 },
+    ]);
+    expect(c.userActivity).toEqual([
+      { day: '2026-03-01', events: 1 },
+      { day: '2026-03-02', events: 1 },
+    ]);
+    expect(c.runs).toEqual([
+      { day: '2026-03-01', runs: 1, successes: 1 },
+      { day: '2026-03-02', runs: 1, successes: 1 },
+    ]);
+    expect(c.rows).toBe(2);
+    expect(c.stored).toBe(2);
+  });
+
+  it('the same id in another product or account is another event', async () => {
+    const store = await createTestStore();
+    await insertEvents(store, [event('e1', '2026-03-01T10:00:00Z'), event('e1', '2026-03-01T10:00:00Z', { product: 'wiki' })], 'test');
+    await insertEvents(store, [event('e1', '2026-03-01T10:00:00Z', { accountId: 'other' })], 'test');
+    expect((await counts(store)).activity).toEqual([
+      { product: 'crm', day: '2026-03-01', users: 1, events: 1 },
+      { product: 'wiki', day: '2026-03-01', users: 1, events: 1 },
+    ]);
+    expect(await eventCount(store)).toBe(3);
+  });
+
+  it('copies within one batch and a redelivered batch add nothing', async () => {
+    const store = await createTestStore();
+    const batch = [
+      event('e1', '2026-03-01T10:00:00Z'),
+      event('e1', '2026-03-03T10:00:00Z'),
+      event('e2', '2026-03-01T12:00:00Z', { userId: 'u2', status: 'failure' }),
+    ];
+    await insertEvents(store, batch, 'test');
+    const once = await counts(store);
+    // At-least-once delivery: the whole batch again, and again mixed with a new event.
+    await insertEvents(store, batch, 'test');
+    await insertEvents(store, [...batch, event('e3', '2026-03-01T13:00:00Z')], 'test');
+    const again = await counts(store);
+    expect(once.activity).toEqual([{ product: 'crm', day: '2026-03-01', users: 2, events: 2 }]);
+    expect(once.runs).toEqual([{ day: '2026-03-01', runs: 2, successes: 1 }]);
+    expect(again.activity).toEqual([{ product: 'crm', day: '2026-03-01', users: 2, events: 3 }]);
+    expect(again.features).toEqual([{ day: '2026-03-01', events: 3 }]);
+    expect(again.rows).toBe(3);
+  });
+
+  it('migration 4 collapses copies an older store counted twice and keeps counting new events once', async () => {
+    const engine = await createTestStore();
+    const store = storeFromClient('chdb', randomName('v3'), engine.client);
+    try {
+      await migrate(store, { migrations: MIGRATIONS.filter((m) => m.version < 4) });
+      // What version 3 stored for a re-send on another day: two rows, counted on both days.
+      const row = (id: string, ts: string, ingested: string) => ({
+        event_id: id,
+        account_id: 'acme',
+        product: 'crm',
+        user_id: 'u1',
+        event: 'open',
+        timestamp: ts,
+        feature: 'pipeline',
+        workflow: 'import',
+        status: 'success',
+        properties: '{}',
+        source: 'test',
+        ingested_at: ingested,
+      });
+      await store.insert('events', [row('e1', '2026-03-01 10:00:00.000', '2026-03-01 10:00:01.000')]);
+      await store.insert('events', [row('e1', '2026-03-02 10:00:00.000', '2026-03-02 10:00:01.000'), row('e2', '2026-03-02 11:00:00.000', '2026-03-02 11:00:01.000')]);
+      expect((await counts(store)).activity.map((r) => r.events)).toEqual([1, 2]);
+
+      const report = await migrate(store);
+      expect(report.applied.map((m) => m.version)).toContain(4);
+      const migrated = await counts(store);
+      expect(migrated.activity).toEqual([
+        { product: 'crm', day: '2026-03-01', users: 1, events: 1 },
+        { product: 'crm', day: '2026-03-02', users: 1, events: 1 },
+      ]);
+      expect(migrated.runs.map((r) => r.runs)).toEqual([1, 1]);
+      expect(migrated.rows).toBe(2);
+      const [key] = await store.query<{ sorting_key: string }>('SELECT sorting_key FROM system.tables WHERE database = {d:String} AND name = {t:String}', {
+        d: store.database,
+        t: 'events',
+      });
+      expect(key?.sorting_key).toBe('account_id, product, event_id');
+
+      // The views are back: a new event is counted, a re-send of an old one is not.
+      await insertEvents(store, [event('e3', '2026-03-02T12:00:00Z'), event('e2', '2026-03-05T12:00:00Z')], 'test');
+      expect((await counts(store)).activity).toEqual([
+        { product: 'crm', day: '2026-03-01', users: 1, events: 1 },
+        { product: 'crm', day: '2026-03-02', users: 1, events: 2 },
+      ]);
+      // Running the migrations again changes nothing.
+      expect((await migrate(store)).applied).toEqual([]);
+    } finally {
+      await store.command('DROP DATABASE IF EXISTS {db}');
+    }
+  });
+});
