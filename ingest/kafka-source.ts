@@ -224,20 +224,22 @@ class EventPipeline {
   }
 
   private trackedStore(store: Store): Store {
+    const tracked = async (write: () => Promise<void>) => {
+      try {
+        await write();
+        if (this.stats.state === 'store_retrying') this.stats.state = 'running';
+      } catch (error) {
+        this.stats.storeFailures++;
+        this.stats.lastError = errorMessage(error);
+        if (this.stats.state === 'running') this.stats.state = 'store_retrying';
+        this.options.metrics?.onStoreError?.(error);
+        throw error;
+      }
+    };
     return {
       ...store,
-      insert: async (table, rows) => {
-        try {
-          await store.insert(table, rows);
-          if (this.stats.state === 'store_retrying') this.stats.state = 'running';
-        } catch (error) {
-          this.stats.storeFailures++;
-          this.stats.lastError = errorMessage(error);
-          if (this.stats.state === 'running') this.stats.state = 'store_retrying';
-          this.options.metrics?.onStoreError?.(error);
-          throw error;
-        }
-      },
+      insert: (table, rows) => tracked(() => store.insert(table, rows)),
+      insertJsonLines: (table, columns, body, where) => tracked(() => store.insertJsonLines(table, columns, body, where)),
     };
   }
 

@@ -172,6 +172,13 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
         }
         await real.insert(table, rows);
       },
+      insertJsonLines: async (table, columns, body, where) => {
+        if (failing) {
+          failures++;
+          throw new StoreError('injected outage: connection refused');
+        }
+        await real.insertJsonLines(table, columns, body, where);
+      },
     };
     const messages = generateMessages(3000, { badEvery: 40, oversizedBytes: 10_000, seed: 23 });
     await produce(t, messages);
@@ -304,6 +311,10 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
       insert: async (table, rows) => {
         if (table === 'events' && inserts++ === 0) await held;
         await real.insert(table, rows);
+      },
+      insertJsonLines: async (table, columns, body, where) => {
+        if (table === 'events' && inserts++ === 0) await held;
+        await real.insertJsonLines(table, columns, body, where);
       },
     };
     const messages = generateMessages(1200, { seed: 29 });
