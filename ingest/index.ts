@@ -39,5 +39,7 @@ export { DLQ_HEADERS, dlqMessage } from './dlq-headers.js';
 export { replayDlqFile, replayDlqTopic } from './dlq-replay.js';
 export type { ReplayOptions, ReplaySummary } from './dlq-replay.js';
 export { startAccountsConsumer } from './accounts-consumer.js';
+export { startOutcomesConsumer } from './outcomes-consumer.js';
+export type { OutcomesConsumerOptions } from './outcomes-consumer.js';
 export type { AccountsConsumerOptions } from './accounts-consumer.js';
 export { kafkaFlagSink } from './flag-publisher.js';

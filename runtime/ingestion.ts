@@ -2,6 +2,7 @@ import {
   eventParseOptions,
   startAccountsConsumer,
   startEventConsumer,
+  startOutcomesConsumer,
   type EventConsumerHandle,
   type EventConsumerMetrics,
   type JsonConsumerHandle,
@@ -14,8 +15,8 @@ import type { Runtime } from './open.js';
 
 /**
  * Kafka ingestion as `serve` and `consume` both run it: product events from
- * the events topic(s) and account records from the accounts topic, each in
- * its own consumer group.
+ * the events topic(s), account records from the accounts topic and, when
+ * configured, outcomes from the outcomes topic, each in its own consumer group.
  */
 
 export interface PartitionLag {
@@ -27,6 +28,8 @@ export interface PartitionLag {
 export interface Ingestion {
   readonly events: EventConsumerHandle;
   readonly accounts: JsonConsumerHandle;
+  /** Outcomes from KAFKA_OUTCOMES_TOPIC, when it is set. */
+  readonly outcomes: JsonConsumerHandle | undefined;
   /** Rejects when the event consumer failed or the broker does not answer (a readiness probe). */
   check(): Promise<void>;
   /** Messages of the events topic(s) not yet committed by the group, per partition. */
@@ -67,6 +70,23 @@ export function startIngestion(runtime: Runtime, options: { parse?: ParseOptions
     topic: kafkaConfig.accountsTopic,
     dlqTopic: kafkaConfig.dlqTopic,
   });
+  const outcomesTopic = kafkaConfig.outcomesTopic;
+  const outcomes = outcomesTopic
+    ? startOutcomesConsumer({
+        kafka,
+        store: runtime.store,
+        logger: logger.child({ component: 'outcomes' }),
+        groupId: `${kafkaConfig.groupId}-outcomes`,
+        topic: outcomesTopic,
+        dlqTopic: kafkaConfig.dlqTopic,
+        maxFutureSkewMs: runtime.config.ingest.maxFutureSkewMs,
+        maxBytes: runtime.config.ingest.maxEventBytes,
+      })
+    : undefined;
+  outcomes?.ready.then(
+    () => logger.info({ topic: outcomesTopic, groupId: `${kafkaConfig.groupId}-outcomes` }, 'consuming outcomes'),
+    (error: unknown) => logger.error({ err: errorMessage(error) }, 'outcomes consumer could not start'),
+  );
   events.ready.then(
     () => logger.info({ topics: kafkaConfig.eventsTopics, groupId: kafkaConfig.groupId }, 'consuming events'),
     (error: unknown) => logger.error({ err: errorMessage(error) }, 'event consumer could not start'),
@@ -79,6 +99,7 @@ export function startIngestion(runtime: Runtime, options: { parse?: ParseOptions
   return {
     events,
     accounts,
+    outcomes,
     async check() {
       const status = events.status();
       if (status.state === 'failed') throw new Error(`event consumer failed: ${status.lastError ?? 'unknown error'}`);
@@ -87,7 +108,7 @@ export function startIngestion(runtime: Runtime, options: { parse?: ParseOptions
     lag: () => consumerLag(kafka, kafkaConfig.groupId, kafkaConfig.eventsTopics),
     stop() {
       stopping ??= (async () => {
-        const results = await Promise.allSettled([events.stop(), accounts.stop()]);
+        const results = await Promise.allSettled([events.stop(), accounts.stop(), outcomes?.stop()]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
       })();
