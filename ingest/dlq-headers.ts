@@ -3,8 +3,9 @@ import type { ConsumedRecord, OutgoingMessage } from './kafka-client.js';
 
 /**
  * The dead-letter topic's message format: the original value bytes and key,
- * the original headers, and these headers describing the rejection. The
- * README documents the names; they are part of the service's interface.
+ * the original headers (byte for byte, repeats kept), and these headers
+ * describing the rejection. The README documents the names; they are part of
+ * the service's interface.
  */
 export const DLQ_HEADERS = {
   /** Rejection reason code, e.g. `schema_violation` (see REJECTION_REASONS). */
@@ -20,22 +21,26 @@ export const DLQ_HEADERS = {
   rejectedAt: 'x-dlq-rejected-at',
 } as const;
 
+const OWN_HEADERS = new Set<string>(Object.values(DLQ_HEADERS));
+
 // Header values are small by convention; a schema message listing many issues is cut.
 const MAX_HEADER_MESSAGE = 1000;
 
 /** The dead-letter copy of a rejected record. */
 export function dlqMessage(record: ConsumedRecord, reason: RejectionReason, message: string, now = Date.now()): OutgoingMessage {
-  const headers: Record<string, string | Buffer> = {};
-  for (const [name, values] of Object.entries(record.headers)) {
-    // Repeated original headers keep their first value; ours below always win.
-    if (values[0] !== undefined) headers[name] = values[0];
-  }
-  headers[DLQ_HEADERS.reason] = reason;
-  headers[DLQ_HEADERS.message] = message.length > MAX_HEADER_MESSAGE ? `${message.slice(0, MAX_HEADER_MESSAGE)}…` : message;
-  headers[DLQ_HEADERS.sourceTopic] = record.topic;
-  headers[DLQ_HEADERS.sourcePartition] = String(record.partition);
-  headers[DLQ_HEADERS.sourceOffset] = record.offset;
-  headers[DLQ_HEADERS.sourceTimestamp] = record.timestamp;
-  headers[DLQ_HEADERS.rejectedAt] = new Date(now).toISOString();
-  return { key: record.key, value: record.value, headers };
+  return {
+    key: record.key,
+    value: record.value,
+    // Ours describe this rejection: an original of the same name (a replayed copy's) is left out.
+    rawHeaders: record.rawHeaders.filter((h) => !OWN_HEADERS.has(h.name.toString('latin1'))),
+    headers: {
+      [DLQ_HEADERS.reason]: reason,
+      [DLQ_HEADERS.message]: message.length > MAX_HEADER_MESSAGE ? `${message.slice(0, MAX_HEADER_MESSAGE)}…` : message,
+      [DLQ_HEADERS.sourceTopic]: record.topic,
+      [DLQ_HEADERS.sourcePartition]: String(record.partition),
+      [DLQ_HEADERS.sourceOffset]: record.offset,
+      [DLQ_HEADERS.sourceTimestamp]: record.timestamp,
+      [DLQ_HEADERS.rejectedAt]: new Date(now).toISOString(),
+    },
+  };
 }

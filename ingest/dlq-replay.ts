@@ -1,18 +1,19 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { IngestConfig } from '../schemas/config.js';
 import { parseEventBytes, type ParseOptions } from '../schemas/event.js';
 import { ERROR_CODES, InputError, ReadinessError } from '../schemas/errors.js';
-import { deadLetter, type RejectionReason } from '../schemas/result.js';
+import { deadLetter } from '../schemas/result.js';
 import type { Store } from '../transforms/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { DLQ_HEADERS } from './dlq-headers.js';
-import type { DlqFileEntry } from './file-source.js';
+import { DlqFile, keepsBytes } from './dlq-file.js';
 import { headerText, type ConsumedRecord, type GroupConsumerOptions, type KafkaClient } from './kafka-client.js';
 import { readTopicToEnd } from './kafka-reader.js';
 import { splitLines } from './lines.js';
+import { OutcomeHandler, type IngestSummary } from './outcome.js';
 
 /**
  * Re-submits dead-lettered input through validation into the store, after a
@@ -32,18 +33,6 @@ export interface ReplayOptions {
   dlqPath?: string;
 }
 
-export interface ReplaySummary {
-  source: string;
-  replayed: number;
-  accepted: number;
-  rejected: number;
-  dropped: number;
-  rejectedByReason: Partial<Record<RejectionReason, number>>;
-  /** False when a topic read stopped before its end offsets. */
-  complete: boolean;
-  durationMs: number;
-}
-
 interface ReplayItem {
   bytes: Buffer;
   /** Where the original came from, for the new DLQ file. */
@@ -60,75 +49,58 @@ const dlqEntrySchema = z.object({
   bytes_base64: z.string().optional(),
 });
 
-function writeLine(stream: WriteStream, value: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(`${JSON.stringify(value)}\n`, (error) => (error ? reject(error) : undefined));
-    if (ok) resolve();
-    else stream.once('drain', resolve);
-  });
-}
-
 class Replayer {
-  private readonly writer: BatchWriter;
-  private readonly out: WriteStream | undefined;
+  private readonly writer: BatchWriter<ReplayItem>;
+  private readonly out: DlqFile | undefined;
+  private readonly outcomes: OutcomeHandler<ReplayItem, undefined>;
   private readonly started = Date.now();
-  readonly summary: ReplaySummary;
+  private batches = 0;
+  complete = true;
 
   constructor(
     private readonly options: ReplayOptions,
-    source: string,
+    private readonly source: string,
   ) {
-    this.writer = new BatchWriter({ store: options.store, config: options.config, logger: options.logger, source: 'replay' });
-    this.out = options.dlqPath ? createWriteStream(options.dlqPath, { flags: 'w' }) : undefined;
-    this.summary = { source, replayed: 0, accepted: 0, rejected: 0, dropped: 0, rejectedByReason: {}, complete: true, durationMs: 0 };
+    this.out = options.dlqPath ? new DlqFile(options.dlqPath) : undefined;
+    // What still fails goes to the new DLQ file only: it was dead-lettered and counted once already.
+    this.outcomes = new OutcomeHandler<ReplayItem, undefined>({
+      accept: (_t, event, item) => this.writer.addEvent(event, item),
+      reject: (_t, item, reason, message) => this.out?.write({ line: item.line, reason, message, source: item.source }, item.bytes, keepsBytes(reason)),
+    });
+    this.writer = new BatchWriter<ReplayItem>({
+      store: options.store,
+      config: options.config,
+      logger: options.logger,
+      source: 'replay',
+      onFlush: () => this.batches++,
+      onRefused: (_event, item, message) => void this.outcomes.refused(item, message, undefined)?.catch(() => undefined),
+    });
   }
 
   async add(items: readonly ReplayItem[]): Promise<void> {
     const { parse, config } = this.options;
     for (const item of items) {
-      this.summary.replayed++;
       const result =
         item.bytes.byteLength > config.maxEventBytes
           ? deadLetter('oversized', `message is ${item.bytes.byteLength} bytes; the limit is ${config.maxEventBytes}`)
           : parseEventBytes(item.bytes, parse);
-      if (result.kind === 'ok') {
-        this.writer.addEvent(result.value);
-        this.summary.accepted++;
-      } else if (result.kind === 'drop') {
-        this.summary.dropped++;
-      } else {
-        this.summary.rejected++;
-        this.summary.rejectedByReason[result.reason] = (this.summary.rejectedByReason[result.reason] ?? 0) + 1;
-        if (this.out) {
-          const entry: DlqFileEntry = {
-            line: item.line,
-            reason: result.reason,
-            message: result.message,
-            source: item.source,
-            text: item.bytes.toString('utf8'),
-          };
-          if (result.reason === 'invalid_utf8' || result.reason === 'oversized') entry.bytes_base64 = item.bytes.toString('base64');
-          await writeLine(this.out, entry);
-        }
-      }
+      await this.outcomes.handle(result, item, undefined);
       if (this.writer.isDue()) await this.writer.flush();
     }
   }
 
-  async finish(): Promise<ReplaySummary> {
+  async finish(): Promise<IngestSummary> {
     try {
       await this.writer.flush();
     } finally {
-      const out = this.out;
-      if (out) await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await this.out?.close();
     }
-    this.summary.durationMs = Date.now() - this.started;
-    return this.summary;
+    return { source: this.source, ...this.outcomes.counts, batches: this.batches, complete: this.complete, durationMs: Date.now() - this.started };
   }
 }
 
 /** Replays a DLQ file written by `ingest --dlq` (or by a previous replay). */
-export async function replayDlqFile(path: string, options: ReplayOptions): Promise<ReplaySummary> {
+export async function replayDlqFile(path: string, options: ReplayOptions): Promise<IngestSummary> {
   try {
     await access(path);
   } catch (error) {
@@ -173,7 +145,7 @@ export async function replayDlqTopic(
   kafka: KafkaClient,
   topic: string,
   options: ReplayOptions & { consumer?: Partial<GroupConsumerOptions> },
-): Promise<ReplaySummary> {
+): Promise<IngestSummary> {
   const replayer = new Replayer(options, `dlq-topic:${topic}`);
   let index = 0;
   try {
@@ -184,7 +156,7 @@ export async function replayDlqTopic(
         replayer.add(records.map((r) => ({ bytes: r.value ?? Buffer.alloc(0), source: recordSource(r), line: ++index }))),
       { logger: options.logger, consumer: options.consumer },
     );
-    replayer.summary.complete = read.complete;
+    replayer.complete = read.complete;
   } catch (error) {
     await replayer.finish().catch(() => undefined);
     throw error;

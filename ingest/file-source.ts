@@ -1,19 +1,21 @@
-import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { IngestConfig } from '../schemas/config.js';
 import { parseEventBytes, type ParseOptions } from '../schemas/event.js';
 import { ReadinessError, ERROR_CODES } from '../schemas/errors.js';
-import { deadLetter, type RejectionReason } from '../schemas/result.js';
+import { deadLetter } from '../schemas/result.js';
 import type { Store } from '../transforms/index.js';
 import { BatchWriter } from './batch-writer.js';
+import { DlqFile, keepsBytes } from './dlq-file.js';
 import { splitLines } from './lines.js';
+import { OutcomeHandler, type IngestSummary } from './outcome.js';
 
 /**
- * The embedded source: NDJSON events from a file or stdin, through the same
- * validation and batching as Kafka. Rejected lines go to an optional DLQ file
- * (one JSON object per line: line number, reason, message, original text) and
- * to the `rejections` table.
+ * The embedded source: NDJSON events from a file or stdin, through the same validation, outcome
+ * handler and batching as Kafka. Rejected lines go to an optional DLQ file (one JSON object per
+ * line: line number, reason, message, original text) and to the `rejections` table; lines the
+ * store refuses are isolated and rejected as `store_rejected`, the rest stored.
  */
 
 export interface FileIngestOptions {
@@ -28,39 +30,10 @@ export interface FileIngestOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
-export interface IngestSummary {
-  source: string;
-  lines: number;
-  accepted: number;
-  rejected: number;
-  dropped: number;
-  rejectedByReason: Partial<Record<RejectionReason, number>>;
-  batches: number;
-  durationMs: number;
-}
-
-/** One line of the DLQ file. */
-export interface DlqFileEntry {
-  line: number;
-  reason: RejectionReason;
-  message: string;
-  source: string;
-  /** The original line as text (invalid UTF-8 replaced). */
-  text: string;
-  /** The original bytes, present when they were not valid UTF-8 or were cut. */
-  bytes_base64?: string;
-}
-
-function writeLine(stream: WriteStream, value: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(`${JSON.stringify(value)}\n`, (error) => (error ? reject(error) : undefined));
-    if (ok) resolve();
-    else stream.once('drain', resolve);
-  });
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+interface Line {
+  number: number;
+  bytes: Buffer;
+  cut: boolean;
 }
 
 /** Fails with INPUT_NOT_FOUND unless `path` (not stdin, `-`) can be read; callers check before opening the store. */
@@ -78,27 +51,27 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
   const source = path === '-' ? 'stdin' : `file:${path}`;
   await assertInputReadable(path);
   const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
-  const dlq = options.dlqPath ? createWriteStream(options.dlqPath, { flags: 'w' }) : undefined;
-  const summary: IngestSummary = {
-    source,
-    lines: 0,
-    accepted: 0,
-    rejected: 0,
-    dropped: 0,
-    rejectedByReason: {},
-    batches: 0,
-    durationMs: 0,
-  };
+  const dlq = options.dlqPath ? new DlqFile(options.dlqPath) : undefined;
   const started = Date.now();
-  const writer = new BatchWriter({
+  let batches = 0;
+  const outcomes = new OutcomeHandler<Line, undefined>({
+    accept: (_t, event, line) => writer.addEvent(event, line),
+    reject: (_t, line, reason, message) => {
+      writer.addRejection({ reason, message, source, line: line.number, payload: line.bytes });
+      return dlq?.write({ line: line.number, reason, message, source }, line.bytes, keepsBytes(reason, line.cut));
+    },
+  });
+  const writer: BatchWriter<Line> = new BatchWriter<Line>({
     store,
     config,
     logger,
     source,
     onFlush: (r) => {
-      summary.batches++;
-      logger.debug({ events: r.events, rejections: r.rejections, ms: r.durationMs }, 'batch written');
+      batches++;
+      logger.debug({ events: r.events, rejections: r.rejections, refused: r.refused, ms: r.durationMs }, 'batch written');
     },
+    // The DLQ file write is buffered by its stream; its errors surface at the next write or close.
+    onRefused: (_event, line, message) => void outcomes.refused(line, message, undefined)?.catch(() => undefined),
   });
 
   // A slow stream (`tail -f … | ingest --file -`) must not hold a part-filled batch until the
@@ -116,30 +89,15 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
     Math.max(20, Math.floor(config.batchMaxWaitMs / 2)),
   );
   try {
-    for await (const line of splitLines(input as AsyncIterable<Buffer>, config.maxEventBytes)) {
+    for await (const raw of splitLines(input as AsyncIterable<Buffer>, config.maxEventBytes)) {
       if (timerError !== undefined) throw timerError;
-      if (line.bytes.length === 0 && !line.oversized) continue;
-      if (line.bytes.toString('utf8').trim() === '') continue;
-      summary.lines++;
-      const result = line.oversized
-        ? deadLetter('oversized', `line is ${line.byteLength} bytes; the limit is ${config.maxEventBytes}`)
-        : parseEventBytes(line.bytes, parse);
-      if (result.kind === 'ok') {
-        writer.addEvent(result.value);
-        summary.accepted++;
-      } else if (result.kind === 'drop') {
-        summary.dropped++;
-      } else {
-        summary.rejected++;
-        summary.rejectedByReason[result.reason] = (summary.rejectedByReason[result.reason] ?? 0) + 1;
-        writer.addRejection({ reason: result.reason, message: result.message, source, line: line.number, payload: line.bytes });
-        if (dlq) {
-          const text = line.bytes.toString('utf8');
-          const entry: DlqFileEntry = { line: line.number, reason: result.reason, message: result.message, source, text };
-          if (result.reason === 'invalid_utf8' || line.oversized) entry.bytes_base64 = line.bytes.toString('base64');
-          await writeLine(dlq, entry);
-        }
-      }
+      if (raw.bytes.length === 0 && !raw.oversized) continue;
+      if (raw.bytes.toString('utf8').trim() === '') continue;
+      const line: Line = { number: raw.number, bytes: raw.bytes, cut: raw.oversized };
+      const result = raw.oversized
+        ? deadLetter('oversized', `line is ${raw.byteLength} bytes; the limit is ${config.maxEventBytes}`)
+        : parseEventBytes(raw.bytes, parse);
+      await outcomes.handle(result, line, undefined);
       if (writer.isDue()) await flushNow();
     }
     await flushing;
@@ -147,8 +105,7 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
     await writer.flush();
   } finally {
     clearInterval(timer);
-    if (dlq) await closeStream(dlq);
+    await dlq?.close();
   }
-  summary.durationMs = Date.now() - started;
-  return summary;
+  return { source, ...outcomes.counts, batches, complete: true, durationMs: Date.now() - started };
 }

@@ -1,7 +1,9 @@
 /** Public surface of ingestion: sources, batching, retries. */
 export { assertInputReadable, ingestFile } from './file-source.js';
 export { eventParseOptions } from './parse-options.js';
-export type { FileIngestOptions, IngestSummary, DlqFileEntry } from './file-source.js';
+export type { FileIngestOptions } from './file-source.js';
+export type { IngestCounts, IngestSummary } from './outcome.js';
+export type { DlqFileEntry } from './dlq-file.js';
 export { BatchWriter } from './batch-writer.js';
 export type { BatchWriterOptions, FlushResult } from './batch-writer.js';
 export { retryWithBackoff, canRetry } from './retry.js';
@@ -37,7 +39,7 @@ export { readTopicToEnd } from './kafka-reader.js';
 export type { ReadToEndOptions, ReadToEndResult } from './kafka-reader.js';
 export { DLQ_HEADERS, dlqMessage } from './dlq-headers.js';
 export { replayDlqFile, replayDlqTopic } from './dlq-replay.js';
-export type { ReplayOptions, ReplaySummary } from './dlq-replay.js';
+export type { ReplayOptions } from './dlq-replay.js';
 export { startAccountsConsumer } from './accounts-consumer.js';
 export { startOutcomesConsumer } from './outcomes-consumer.js';
 export type { OutcomesConsumerOptions } from './outcomes-consumer.js';

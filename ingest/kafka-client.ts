@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module';
 import {
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
+  type ConfigResourceTypes,
   type Consumer,
   type IHeaders,
   type KafkaMessage,
@@ -22,11 +24,19 @@ import { ERROR_CODES, ReadinessError, errorMessage } from '../schemas/errors.js'
  * client's own classification.
  */
 
+/** One record header exactly as on the wire: a name need not be UTF-8, and a name may repeat. */
+export interface RawHeader {
+  name: Buffer;
+  value: Buffer;
+}
+
 /** A message to produce. Strings are sent as UTF-8. */
 export interface OutgoingMessage {
   key?: string | Buffer | null;
   value: string | Buffer | null;
   headers?: Record<string, string | Buffer>;
+  /** Headers copied byte for byte (a dead-letter copy's originals); sent before `headers`. */
+  rawHeaders?: readonly RawHeader[];
   partition?: number;
 }
 
@@ -37,7 +47,10 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** By name read as UTF-8, for lookups. */
   headers: Record<string, Buffer[]>;
+  /** Every header byte for byte, for copies. */
+  rawHeaders: readonly RawHeader[];
   /** Producer or broker timestamp, epoch ms as text. */
   timestamp: string;
 }
@@ -127,6 +140,8 @@ export interface KafkaClient {
   readonly config: KafkaConfig;
   /** Sends messages in one request (connecting the shared producer on first use). */
   sendMessages(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /** The topic's `max.message.bytes` (largest record batch the broker accepts on it). */
+  maxMessageBytes(topic: string): Promise<number>;
   /** One JSON message keyed by `key` (e.g. an account id, so one key's messages stay in order). */
   publishJson(topic: string, key: string, value: unknown, headers?: Record<string, string>): Promise<void>;
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
@@ -220,30 +235,72 @@ function saslOptions(config: KafkaConfig): SASLOptions | undefined {
   return { mechanism, username, password } as SASLOptions;
 }
 
-// Shared by every record without headers (most of them): one object less per message.
-const NO_HEADERS: Record<string, Buffer[]> = Object.freeze({}) as Record<string, Buffer[]>;
-
-function toHeaders(headers: IHeaders | undefined): Record<string, Buffer[]> {
-  if (!headers) return NO_HEADERS;
-  const out: Record<string, Buffer[]> = {};
-  for (const [name, raw] of Object.entries(headers)) {
-    if (raw === undefined) continue;
-    const values = Array.isArray(raw) ? raw : [raw];
-    out[name] = values.map((v) => (typeof v === 'string' ? Buffer.from(v) : v));
-  }
-  return Object.keys(out).length === 0 ? NO_HEADERS : out;
+/*
+ * Header names are strings in the client, decoded and encoded as UTF-8, so a name that is not
+ * UTF-8 would be altered in a dead-letter copy. The client's varint-string codec serves record
+ * header names and nothing else; reading and writing it as latin1 (one character per byte) makes
+ * names byte-exact. Below, every name the client hands over is such a byte string, and every
+ * name given to it is made one.
+ */
+{
+  const load = createRequire(import.meta.url);
+  const { prototype: decoder } = load('kafkajs/src/protocol/decoder') as {
+    prototype: { readVarInt(): number; buffer: Buffer; offset: number; readVarIntString(): string | null };
+  };
+  decoder.readVarIntString = function readVarIntString(this: typeof decoder) {
+    const length = this.readVarInt();
+    if (length === -1) return null;
+    const value = this.buffer.toString('latin1', this.offset, this.offset + length);
+    this.offset += length;
+    return value;
+  };
+  const { prototype: encoder } = load('kafkajs/src/protocol/encoder') as {
+    prototype: { writeVarInt(n: number): unknown; writeBufferInternal(b: Buffer): unknown; writeVarIntString(v: string | null): unknown };
+  };
+  encoder.writeVarIntString = function writeVarIntString(this: typeof encoder, value: string | null) {
+    if (value === null || value === undefined) {
+      this.writeVarInt(-1);
+      return this;
+    }
+    const bytes = Buffer.from(value, 'latin1');
+    this.writeVarInt(bytes.byteLength);
+    this.writeBufferInternal(bytes);
+    return this;
+  };
 }
 
+const byteName = (name: string | Buffer) => (typeof name === 'string' ? Buffer.from(name, 'utf8') : name).toString('latin1');
+
+/** Client header objects for a message: raw headers first, then named ones; repeats as arrays. */
+function clientHeaders(m: OutgoingMessage): IHeaders | undefined {
+  if (!m.headers && !m.rawHeaders) return undefined;
+  const out: Record<string, Buffer[]> = {};
+  const add = (name: string, value: Buffer) => (out[name] ??= []).push(value);
+  for (const h of m.rawHeaders ?? []) add(byteName(h.name), h.value);
+  for (const [name, value] of Object.entries(m.headers ?? {})) add(byteName(name), typeof value === 'string' ? Buffer.from(value) : value);
+  return out;
+}
+
+// Shared by every record without headers (most of them): one object less per message.
+const NO_HEADERS: Record<string, Buffer[]> = Object.freeze({}) as Record<string, Buffer[]>;
+const NO_RAW_HEADERS: readonly RawHeader[] = Object.freeze([]);
+
 function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers: toHeaders(m.headers),
-    timestamp: m.timestamp,
-  };
+  let headers = NO_HEADERS;
+  let rawHeaders = NO_RAW_HEADERS;
+  if (m.headers && Object.keys(m.headers).length > 0) {
+    headers = {};
+    const raw: RawHeader[] = [];
+    for (const [name, given] of Object.entries(m.headers)) {
+      if (given === undefined) continue;
+      const bytes = Buffer.from(name, 'latin1');
+      const values = (Array.isArray(given) ? given : [given]).map((v) => (typeof v === 'string' ? Buffer.from(v) : v));
+      (headers[bytes.toString('utf8')] ??= []).push(...values);
+      for (const value of values) raw.push({ name: bytes, value });
+    }
+    rawHeaders = raw;
+  }
+  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers, rawHeaders, timestamp: m.timestamp };
 }
 
 /**
@@ -319,8 +376,22 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaCli
         await p.send({
           topic,
           acks: -1,
-          messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers, partition: m.partition })),
+          messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: clientHeaders(m), partition: m.partition })),
         });
+      });
+    },
+
+    maxMessageBytes(topic) {
+      return wrap(`describe topic ${topic}`, async () => {
+        const { resources } = await (await getAdmin()).describeConfigs({
+          includeSynonyms: false,
+          // ConfigResourceTypes.TOPIC: the enum is not a named export the ESM loader can see.
+          resources: [{ type: 2 as ConfigResourceTypes, name: topic, configNames: ['max.message.bytes'] }],
+        });
+        const value = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+        const bytes = Number(value);
+        if (!Number.isInteger(bytes) || bytes <= 0) throw new Error(`topic ${topic} has no max.message.bytes`);
+        return bytes;
       });
     },
 

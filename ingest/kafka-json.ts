@@ -5,21 +5,21 @@ import { errorMessage } from '../schemas/errors.js';
 import { decodeJsonBytes } from '../schemas/json-bytes.js';
 import { deadLetter, ok, type DeadLetter, type Ok } from '../schemas/result.js';
 import { dlqMessage } from './dlq-headers.js';
-import {
-  whileHeartbeating,
-  type ConsumedRecord,
-  type GroupConsumerOptions,
-  type KafkaClient,
-  type OutgoingMessage,
-} from './kafka-client.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, sendDeadLetters, type DeadLetterCopy } from './dlq-sender.js';
+import { insertIsolating } from './isolate.js';
+import { whileHeartbeating, type ConsumedRecord, type GroupConsumerOptions, type KafkaClient } from './kafka-client.js';
+import { OutcomeHandler } from './outcome.js';
+import type { RetryOptions } from './retry.js';
 
 /**
  * A consumer-group consumer for topics of JSON records validated by a zod
  * schema (e.g. account records). Batch by batch: invalid records go to the
- * optional dead-letter topic (same headers as the event DLQ) or are logged,
- * valid ones are handed to `handle`, and the batch's offsets are committed
- * only after `handle` resolved. A failing `handle` is retried with backoff
- * while the group membership is kept alive.
+ * optional dead-letter topic (same headers as the event DLQ, through the same
+ * outcome handler) or are logged, valid ones are handed to `handle`, and the
+ * batch's offsets are committed only after `handle` resolved. A retryable
+ * failure of `handle` is retried with backoff while the group membership is
+ * kept alive; records it refuses for good are isolated and dead-lettered as
+ * `store_rejected`.
  */
 
 export interface JsonRecord<T> {
@@ -52,8 +52,6 @@ export interface JsonConsumerHandle {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export function parseJsonRecord<T>(record: ConsumedRecord, schema: z.ZodType<T>, maxBytes: number): Ok<T> | DeadLetter {
   if (record.value === null) return deadLetter('invalid_json', 'message has no value');
   const decoded = decodeJsonBytes(record.value, maxBytes);
@@ -72,57 +70,66 @@ export function startJsonConsumer<T>(options: JsonConsumerOptions<T>): JsonConsu
   const heartbeatMs = options.consumer?.heartbeatIntervalMs ?? KAFKA_CONSUMER_TIMING.heartbeatIntervalMs;
   const consumer = kafka.groupConsumer({ fromBeginning: true, ...options.consumer, groupId: options.groupId, topics: options.topics });
   let stopping = false;
-
-  const untilDone = async (what: string, fn: () => Promise<void>) => {
-    let delay = options.retryInitialMs ?? 500;
-    while (!stopping) {
-      try {
-        return await fn();
-      } catch (error) {
-        log.warn({ err: errorMessage(error), delayMs: delay }, `${what} failed; retrying`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, options.retryMaxMs ?? 30_000);
-      }
-    }
-    throw new Error(`${what}: stopped before it succeeded`);
-  };
-
-  const ready = consumer.start(async (batch, controls) => {
-    if (stopping || batch.records.length === 0) return;
-    const valid: JsonRecord<T>[] = [];
-    const dlq: OutgoingMessage[] = [];
-    for (const record of batch.records) {
-      const result = parseJsonRecord(record, schema, options.maxBytes ?? 1024 * 1024);
-      if (result.kind === 'ok') {
-        valid.push({
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          key: record.key?.toString('utf8') ?? null,
-          value: result.value,
-          timestamp: record.timestamp,
-        });
-      } else {
-        log.warn({ partition: record.partition, offset: record.offset, reason: result.reason, detail: result.message }, 'invalid record');
-        if (options.dlqTopic) dlq.push(dlqMessage(record, result.reason, result.message));
-      }
-    }
-    const work = (async () => {
-      const dlqTopic = options.dlqTopic;
-      if (dlqTopic && dlq.length > 0) await untilDone('dead-letter produce', () => kafka.sendMessages(dlqTopic, dlq));
-      if (valid.length > 0) await untilDone('record handler', () => options.handle(valid));
-    })();
-    try {
-      await whileHeartbeating(work, controls, heartbeatMs);
-    } catch {
-      return; // stopping: nothing committed, the batch is read again next time
-    }
-    const last = batch.records[batch.records.length - 1]!;
-    controls.resolveOffset(last.offset);
-    await consumer
-      .commit([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
-      .catch((error: unknown) => log.warn({ err: errorMessage(error) }, 'offset commit failed; the batch will be re-delivered'));
+  let dlqMaxBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  const retry = (what: string): RetryOptions => ({
+    initialMs: options.retryInitialMs ?? 500,
+    maxMs: options.retryMaxMs ?? 30_000,
+    keepGoing: () => !stopping,
+    onRetry: (error, attempt, delayMs) => log.warn({ err: errorMessage(error), attempt, delayMs }, `${what} failed; retrying`),
   });
+  interface Batch {
+    valid: JsonRecord<T>[];
+    copies: DeadLetterCopy[];
+  }
+  const outcomes = new OutcomeHandler<ConsumedRecord, Batch, T>({
+    accept: (b, value, record) =>
+      b.valid.push({
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString('utf8') ?? null,
+        value,
+        timestamp: record.timestamp,
+      }),
+    reject: (b, record, reason, message) => {
+      log.warn({ partition: record.partition, offset: record.offset, reason, detail: message }, 'invalid record');
+      const rejection = { reason, message, source: 'kafka', topic: record.topic, partition: record.partition, offset: record.offset, payload: record.value ?? Buffer.alloc(0) };
+      if (options.dlqTopic) b.copies.push({ message: dlqMessage(record, reason, message), rejection });
+    },
+  });
+  const dlq = (copies: DeadLetterCopy[]) =>
+    options.dlqTopic && copies.length > 0
+      ? sendDeadLetters(kafka, options.dlqTopic, copies, { maxMessageBytes: dlqMaxBytes, retry: retry('dead-letter produce'), logger: log })
+      : undefined;
+
+  const ready = (async () => {
+    if (options.dlqTopic) dlqMaxBytes = await kafka.maxMessageBytes(options.dlqTopic).catch(() => DEFAULT_MAX_MESSAGE_BYTES);
+    await consumer.start(async (batch, controls) => {
+      if (stopping || batch.records.length === 0) return;
+      const b: Batch = { valid: [], copies: [] };
+      for (const record of batch.records) void outcomes.handle(parseJsonRecord(record, schema, options.maxBytes ?? 1024 * 1024), record, b);
+      const work = (async () => {
+        await dlq(b.copies);
+        // Records the handler refuses for good are isolated and dead-lettered; the rest are handled.
+        const refused = await insertIsolating(b.valid, (records) => options.handle([...records]), retry('record handler'));
+        if (refused.length === 0) return;
+        const byOffset = new Map(batch.records.map((r) => [r.offset, r]));
+        const again: Batch = { valid: [], copies: [] };
+        for (const r of refused) void outcomes.refused(byOffset.get(r.row.offset)!, r.message, again);
+        await dlq(again.copies);
+      })();
+      try {
+        await whileHeartbeating(work, controls, heartbeatMs);
+      } catch {
+        return; // stopping: nothing committed, the batch is read again next time
+      }
+      const last = batch.records[batch.records.length - 1]!;
+      controls.resolveOffset(last.offset);
+      await consumer
+        .commit([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
+        .catch((error: unknown) => log.warn({ err: errorMessage(error) }, 'offset commit failed; the batch will be re-delivered'));
+    });
+  })();
   ready.catch(() => undefined);
 
   return {

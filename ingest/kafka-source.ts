@@ -5,29 +5,23 @@ import { errorMessage } from '../schemas/errors.js';
 import { deadLetter, type RejectionReason } from '../schemas/result.js';
 import type { Store } from '../transforms/index.js';
 import { BatchWriter, type FlushResult } from './batch-writer.js';
+import { isDue, roomFor } from './batch-policy.js';
 import { dlqMessage } from './dlq-headers.js';
-import type {
-  BatchControls,
-  ConsumedBatch,
-  GroupConsumer,
-  GroupConsumerOptions,
-  KafkaClient,
-  OutgoingMessage,
-  TopicPartitionOffset,
-} from './kafka-client.js';
-import { canRetry, retryWithBackoff } from './retry.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, sendDeadLetters, type DeadLetterCopy } from './dlq-sender.js';
+import type { BatchControls, ConsumedBatch, ConsumedRecord, GroupConsumer, GroupConsumerOptions, KafkaClient, TopicPartitionOffset } from './kafka-client.js';
+import { OffsetLedger } from './offset-ledger.js';
+import { OutcomeHandler, type IngestCounts } from './outcome.js';
+import { canRetry, retryWithBackoff, type RetryOptions } from './retry.js';
 
 /**
  * Kafka → validated events → store, at least once and never inflated.
  *
- * Messages are validated as they arrive and collected in one pending batch
- * (events, rejections, dead-letter copies, highest offset per partition).
- * When the batch is due (row count or age), it is sealed and persisted in
- * this order: dead-letter copies produced, rows inserted, offsets committed.
- * Up to `maxInFlight` sealed batches (default 2) are persisted while the next
- * one fills, so consuming and inserting overlap; offsets are committed in the
- * order the batches were sealed. A full batch with no free slot waits
- * (heartbeating), which is what pauses consumption while the store is down.
+ * Records are validated as they arrive (one outcome handler for every source) into a pending
+ * batch of at most BATCH_MAX_ROWS records. A sealed batch is persisted in this order: dead-letter
+ * copies produced, rows inserted (rows the store refuses isolated and dead-lettered as
+ * `store_rejected`), then its offsets released in the offset ledger and committed. Up to
+ * `maxInFlight` sealed batches are persisted while the next one fills; a full batch with no free
+ * slot waits, heartbeating, which is what pauses consumption while the store is down.
  */
 
 export interface EventConsumerMetrics {
@@ -36,6 +30,7 @@ export interface EventConsumerMetrics {
   onRejected?(reason: RejectionReason): void;
   onFlush?(result: FlushResult): void;
   onCommit?(offsets: readonly TopicPartitionOffset[]): void;
+  /** A retryable store error (each one is retried). */
   onStoreError?(error: unknown): void;
 }
 
@@ -52,15 +47,14 @@ export interface EventConsumerOptions {
   stopTimeoutMs?: number;
   /**
    * Batches persisted at the same time. Default 2: two concurrent inserts keep
-   * both the client and the store busy (about 40% more rows/s into the embedded
-   * store on two cores than one at a time); offsets are still committed in order.
+   * both the client and the store busy; offsets are still committed in order.
    */
   maxInFlight?: number;
 }
 
 export type EventConsumerState = 'starting' | 'running' | 'store_retrying' | 'stopping' | 'stopped' | 'failed';
 
-export interface EventConsumerStatus {
+export interface EventConsumerStatus extends IngestCounts {
   state: EventConsumerState;
   groupId: string;
   topics: string[];
@@ -68,17 +62,14 @@ export interface EventConsumerStatus {
   assignment: Record<string, number[]>;
   /** Times this member joined its group: more than one means rebalances. */
   joins: number;
-  received: number;
-  accepted: number;
-  rejected: number;
-  dropped: number;
-  rejectedByReason: Partial<Record<RejectionReason, number>>;
   /** Records consumed but not yet stored and committed. */
   pending: number;
   flushes: number;
   commits: number;
   lastCommitAt: number | undefined;
   storeFailures: number;
+  /** Dead-letter copies too large for the DLQ topic: recorded in `rejections` only, truncated. */
+  deadLettersTooLarge: number;
   lastError: string | undefined;
 }
 
@@ -88,15 +79,17 @@ export interface EventConsumerHandle {
   /** Settles when the consumer has stopped: resolves after `stop()`, rejects if it failed for good. */
   readonly finished: Promise<void>;
   status(): EventConsumerStatus;
-  /** Stops fetching, stores and commits what is in flight, leaves the group. Idempotent. */
+  /** Stops fetching, stores and commits what is in flight (within `stopTimeoutMs`), leaves the group. Idempotent. */
   stop(): Promise<void>;
 }
 
 interface Pending {
-  writer: BatchWriter;
-  dlq: OutgoingMessage[];
-  /** Highest processed offset per topic-partition. */
-  offsets: Map<string, TopicPartitionOffset>;
+  writer: BatchWriter<ConsumedRecord>;
+  /** Copies of records rejected by validation, then of those the store refused. */
+  copies: DeadLetterCopy[];
+  refusedCopies: DeadLetterCopy[];
+  /** Last record taken per topic-partition. */
+  lastOffsets: Map<string, TopicPartitionOffset>;
   records: number;
   firstAt: number;
   /** Set by the age timer. Timers may fire a little before Date.now() says the time is up. */
@@ -106,8 +99,7 @@ interface Pending {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function startEventConsumer(options: EventConsumerOptions): EventConsumerHandle {
-  const pipeline = new EventPipeline(options);
-  return pipeline.handle();
+  return new EventPipeline(options).handle();
 }
 
 class EventPipeline {
@@ -116,15 +108,14 @@ class EventPipeline {
   private readonly consumerOptions: GroupConsumerOptions;
   private readonly heartbeatMs: number;
   private readonly maxInFlight: number;
-  private readonly store: Store;
+  private readonly ledger = new OffsetLedger();
+  private readonly outcomes: OutcomeHandler<ConsumedRecord, Pending>;
+  private dlqMaxBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private current: Pending;
-  /** Batches being persisted; each settles once stored and (if possible) committed. */
+  /** Batches being persisted. */
   private readonly flights = new Set<Promise<void>>();
   private inflightRecords = 0;
-  /** Commits run one after the other, in the order the batches were sealed. */
-  private commitChain: Promise<boolean> = Promise.resolve(true);
-  /** Next offset to commit per topic-partition, for input already stored. */
-  private readonly uncommitted = new Map<string, TopicPartitionOffset>();
+  private committing: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly active = new Set<Promise<void>>();
@@ -134,21 +125,34 @@ class EventPipeline {
   private readonly ready: Promise<void>;
   private readonly finished: Promise<void>;
   private settleFinished: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-  private readonly stats: EventConsumerStatus;
+  private readonly stats: Omit<EventConsumerStatus, keyof IngestCounts | 'pending'>;
 
   constructor(private readonly options: EventConsumerOptions) {
     const { kafka } = options;
     this.log = options.logger.child({ component: 'kafka-source' });
-    this.consumerOptions = {
-      groupId: kafka.config.groupId,
-      topics: kafka.config.eventsTopics,
-      fromBeginning: true,
-      ...options.consumer,
-    };
+    this.consumerOptions = { groupId: kafka.config.groupId, topics: kafka.config.eventsTopics, fromBeginning: true, ...options.consumer };
     this.heartbeatMs = this.consumerOptions.heartbeatIntervalMs ?? KAFKA_CONSUMER_TIMING.heartbeatIntervalMs;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.consumer = kafka.groupConsumer(this.consumerOptions);
-    this.store = this.trackedStore(options.store);
+    this.outcomes = new OutcomeHandler<ConsumedRecord, Pending>(
+      {
+        accept: (p, event, record) => p.writer.addEvent(event, record),
+        reject: (p, record, reason, message) => {
+          const rejection = {
+            reason,
+            message,
+            source: 'kafka',
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            payload: record.value ?? Buffer.alloc(0),
+          };
+          p.writer.addRejection(rejection);
+          (reason === 'store_rejected' ? p.refusedCopies : p.copies).push({ message: dlqMessage(record, reason, message), rejection });
+        },
+      },
+      { onRejected: (reason) => options.metrics?.onRejected?.(reason) },
+    );
     this.current = this.newPending();
     this.stats = {
       state: 'starting',
@@ -156,16 +160,11 @@ class EventPipeline {
       topics: [...this.consumerOptions.topics],
       assignment: {},
       joins: 0,
-      received: 0,
-      accepted: 0,
-      rejected: 0,
-      dropped: 0,
-      rejectedByReason: {},
-      pending: 0,
       flushes: 0,
       commits: 0,
       lastCommitAt: undefined,
       storeFailures: 0,
+      deadLettersTooLarge: 0,
       lastError: undefined,
     };
     this.finished = new Promise<void>((resolve, reject) => (this.settleFinished = { resolve, reject }));
@@ -174,6 +173,8 @@ class EventPipeline {
       if (event.type === 'joined') {
         this.stats.assignment = event.assignment;
         this.stats.joins++;
+        // Revoked partitions: their pending commits are dropped here (see OffsetLedger.retain).
+        this.ledger.retain(event.assignment);
         this.log.info({ groupId: this.consumerOptions.groupId, assignment: event.assignment }, 'joined consumer group');
       } else if (event.type === 'crashed') {
         this.stats.lastError = event.error.message;
@@ -195,22 +196,32 @@ class EventPipeline {
     return {
       ready: this.ready,
       finished: this.finished,
-      status: () => ({ ...this.stats, pending: this.current.records + this.inflightRecords }),
+      status: () => ({
+        ...this.stats,
+        ...this.outcomes.counts,
+        rejectedByReason: { ...this.outcomes.counts.rejectedByReason },
+        pending: this.current.records + this.inflightRecords,
+      }),
       stop: () => this.stop(),
     };
   }
 
   private async start(): Promise<void> {
     const { kafka } = this.options;
+    const dlqTopic = kafka.config.dlqTopic;
     try {
-      // The DLQ must exist before the first rejection. A broker that forbids
-      // creating topics (ACLs) is fine as long as the topics are already there;
-      // an unreachable one fails the start right here.
+      // The DLQ must exist before the first rejection. A broker that forbids creating topics
+      // (ACLs) is fine as long as the topics are already there; an unreachable one fails here.
       try {
-        await kafka.ensureTopics([...this.consumerOptions.topics, kafka.config.dlqTopic].map((topic) => ({ topic })));
+        await kafka.ensureTopics([...this.consumerOptions.topics, dlqTopic].map((topic) => ({ topic })));
       } catch (error) {
         if (canRetry(error)) throw error;
         this.log.warn({ err: errorMessage(error) }, 'could not ensure topics exist; continuing');
+      }
+      try {
+        this.dlqMaxBytes = await kafka.maxMessageBytes(dlqTopic);
+      } catch (error) {
+        this.log.warn({ err: errorMessage(error), assumed: DEFAULT_MAX_MESSAGE_BYTES }, 'cannot read max.message.bytes of the dead-letter topic');
       }
       await this.consumer.start((batch, controls) => this.onBatch(batch, controls));
     } catch (error) {
@@ -223,42 +234,44 @@ class EventPipeline {
     if (this.stats.state === 'starting') this.stats.state = 'running';
   }
 
-  private trackedStore(store: Store): Store {
-    const tracked = async (write: () => Promise<void>) => {
-      try {
-        await write();
-        if (this.stats.state === 'store_retrying') this.stats.state = 'running';
-      } catch (error) {
-        this.stats.storeFailures++;
-        this.stats.lastError = errorMessage(error);
-        if (this.stats.state === 'running') this.stats.state = 'store_retrying';
-        this.options.metrics?.onStoreError?.(error);
-        throw error;
-      }
-    };
+  private retryOptions(what: string): RetryOptions {
+    const { retryInitialMs, retryMaxMs } = this.options.config;
     return {
-      ...store,
-      insert: (table, rows) => tracked(() => store.insert(table, rows)),
-      insertJsonLines: (table, columns, body, where) => tracked(() => store.insertJsonLines(table, columns, body, where)),
+      initialMs: retryInitialMs,
+      maxMs: retryMaxMs,
+      keepGoing: () => !this.aborted,
+      onRetry: (error, attempt, delayMs) => {
+        this.stats.lastError = errorMessage(error);
+        this.log.warn({ err: errorMessage(error), attempt, delayMs }, `${what} failed; retrying`);
+      },
     };
   }
 
   private newPending(): Pending {
-    const { config, logger } = this.options;
-    return {
-      writer: new BatchWriter({
-        store: this.store,
+    const { config, logger, store, metrics } = this.options;
+    const p: Pending = {
+      writer: new BatchWriter<ConsumedRecord>({
+        store,
         config,
         logger,
         source: 'kafka',
         keepGoing: () => !this.aborted,
+        onRetry: (error) => {
+          this.stats.storeFailures++;
+          this.stats.lastError = errorMessage(error);
+          if (this.stats.state === 'running') this.stats.state = 'store_retrying';
+          metrics?.onStoreError?.(error);
+        },
+        onRefused: (_event, record, message) => void this.outcomes.refused(record, message, p),
       }),
-      dlq: [],
-      offsets: new Map(),
+      copies: [],
+      refusedCopies: [],
+      lastOffsets: new Map(),
       records: 0,
       firstAt: 0,
       aged: false,
     };
+    return p;
   }
 
   private async onBatch(batch: ConsumedBatch, controls: BatchControls): Promise<void> {
@@ -272,32 +285,41 @@ class EventPipeline {
     }
   }
 
+  /** Takes the fetch into pending batches of at most BATCH_MAX_ROWS, sealing each full one. */
   private async handleBatch(batch: ConsumedBatch, controls: BatchControls): Promise<void> {
-    this.take(batch, controls);
-    // A full batch waits while the maximum number of batches is being
-    // persisted: this is the backpressure that pauses consumption while the
-    // store is failing.
-    const max = this.options.config.batchMaxRows;
-    while (this.flights.size >= this.maxInFlight && this.current.records >= max && !this.stopping) {
-      await Promise.race([...this.flights, sleep(this.heartbeatMs)]);
-      if (!controls.isRunning()) return;
-      try {
-        await controls.heartbeat();
-      } catch (error) {
-        // A rebalance: hand the batch back so the client can rejoin; what is
-        // buffered is stored later and re-delivered copies collapse.
-        this.log.debug({ err: errorMessage(error) }, 'heartbeat failed while waiting for the store');
-        return;
+    let rest = batch.records;
+    while (rest.length > 0) {
+      const room = roomFor(this.current.records, rest.length, this.options.config);
+      if (room > 0) {
+        this.take(rest.slice(0, room), controls);
+        rest = rest.slice(room);
       }
+      if (this.current.records < this.options.config.batchMaxRows) break;
+      // Full: seal it as soon as a slot is free. Waiting here is the backpressure that pauses
+      // consumption while the store is failing; heartbeats keep the membership meanwhile.
+      while (this.flights.size >= this.maxInFlight && !this.stopping) {
+        await Promise.race([...this.flights, sleep(this.heartbeatMs)]);
+        if (!controls.isRunning()) return;
+        try {
+          await controls.heartbeat();
+        } catch (error) {
+          // A rebalance: hand the batch back so the client can rejoin. What was taken is stored
+          // later; what was not is read again by whoever owns the partition then.
+          this.log.debug({ err: errorMessage(error) }, 'heartbeat failed while waiting for the store');
+          return;
+        }
+      }
+      if (this.stopping) return;
+      void this.maybeFlush(true);
     }
     void this.maybeFlush();
   }
 
-  /** Synchronous on purpose: no flush can seal `current` half-way through a batch. */
-  private take(batch: ConsumedBatch, controls: BatchControls): void {
+  /** Synchronous on purpose: no flush can seal `current` half-way through a part. */
+  private take(records: readonly ConsumedRecord[], controls: BatchControls): void {
     const { parse, metrics } = this.options;
     const p = this.current;
-    if (batch.records.length === 0) return;
+    if (records.length === 0) return;
     if (p.records === 0) {
       p.firstAt = Date.now();
       this.timer = setTimeout(() => {
@@ -305,51 +327,19 @@ class EventPipeline {
         void this.maybeFlush();
       }, this.options.config.batchMaxWaitMs);
     }
-    let accepted = 0;
-    let rejected = 0;
-    let dropped = 0;
-    for (const record of batch.records) {
-      const result =
-        record.value === null ? deadLetter('invalid_json', 'message has no value') : parseEventBytes(record.value, parse);
-      if (result.kind === 'ok') {
-        p.writer.addEvent(result.value);
-        accepted++;
-      } else if (result.kind === 'dead_letter') {
-        rejected++;
-        this.stats.rejectedByReason[result.reason] = (this.stats.rejectedByReason[result.reason] ?? 0) + 1;
-        metrics?.onRejected?.(result.reason);
-        p.writer.addRejection({
-          reason: result.reason,
-          message: result.message,
-          source: 'kafka',
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          payload: record.value ?? Buffer.alloc(0),
-        });
-        p.dlq.push(dlqMessage(record, result.reason, result.message));
-      } else {
-        dropped++;
-      }
+    const before = { ...this.outcomes.counts };
+    for (const record of records) {
+      const result = record.value === null ? deadLetter('invalid_json', 'message has no value') : parseEventBytes(record.value, parse);
+      void this.outcomes.handle(result, record, p);
     }
-    const last = batch.records[batch.records.length - 1]!;
-    p.offsets.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset });
+    const last = records[records.length - 1]!;
+    p.lastOffsets.set(`${last.topic}\u0000${last.partition}`, { topic: last.topic, partition: last.partition, offset: last.offset });
     controls.resolveOffset(last.offset);
-    p.records += batch.records.length;
-    this.stats.received += batch.records.length;
-    this.stats.accepted += accepted;
-    this.stats.rejected += rejected;
-    this.stats.dropped += dropped;
-    metrics?.onRecords?.({ accepted, rejected, dropped });
-    this.log.debug(
-      { topic: batch.topic, partition: batch.partition, records: batch.records.length, lastOffset: last.offset, accepted, rejected },
-      'batch received',
-    );
-  }
-
-  private isDue(p: Pending): boolean {
-    if (p.records === 0) return false;
-    return p.aged || p.records >= this.options.config.batchMaxRows || Date.now() - p.firstAt >= this.options.config.batchMaxWaitMs;
+    p.records += records.length;
+    const after = this.outcomes.counts;
+    const counts = { accepted: after.accepted - before.accepted, rejected: after.rejected - before.rejected, dropped: after.dropped - before.dropped };
+    metrics?.onRecords?.(counts);
+    this.log.debug({ topic: last.topic, partition: last.partition, records: records.length, lastOffset: last.offset, ...counts }, 'batch received');
   }
 
   private clearTimer(): void {
@@ -358,33 +348,22 @@ class EventPipeline {
   }
 
   /**
-   * Seals and persists `current` when it is due (or `force`) and fewer than
-   * `maxInFlight` batches are being persisted. Returns a promise that settles
-   * when a flight ends, or undefined when there is nothing to wait for.
+   * Seals and persists `current` when it is due (or `force`) and a slot is free. Returns a
+   * promise that settles when a flight ends, or undefined when there is nothing to wait for.
    */
   private maybeFlush(force = false): Promise<void> | undefined {
     const p = this.current;
     if (this.flights.size >= this.maxInFlight) return Promise.race(this.flights);
-    if (p.records === 0 || this.aborted || (!force && !this.isDue(p))) return undefined;
+    if (this.aborted || (!force && !isDue(p.records, p.firstAt, Date.now(), p.aged, this.options.config)) || p.records === 0) return undefined;
     this.current = this.newPending();
     this.clearTimer();
     this.inflightRecords += p.records;
-    const stored = this.storeBatch(p);
-    // Stored batches may finish out of order; their offsets are committed in order,
-    // and not at all once an earlier batch could not be stored.
-    const previous = this.commitChain;
-    const committed = (async () => {
-      const [ok, before] = await Promise.all([stored, previous]);
-      if (!ok || !before) return false;
-      this.markStored(p);
-      await this.commitStored();
-      return true;
-    })();
-    this.commitChain = committed;
-    const flight: Promise<void> = committed.then(
-      () => undefined,
-      () => undefined,
-    );
+    const id = this.ledger.seal(p.lastOffsets.values());
+    const flight = this.storeBatch(p).then((stored) => {
+      if (!stored) return;
+      this.ledger.stored(id);
+      return this.commit();
+    });
     this.flights.add(flight);
     void flight.finally(() => {
       this.flights.delete(flight);
@@ -394,39 +373,20 @@ class EventPipeline {
     return flight;
   }
 
-  /** Retries `fn` until it succeeds or `stop()` gives up, whatever the error says about retrying. */
-  private async untilDone(what: string, fn: () => Promise<unknown>): Promise<void> {
-    const { retryInitialMs, retryMaxMs } = this.options.config;
-    let delay = retryInitialMs;
-    for (;;) {
-      try {
-        await fn();
-        return;
-      } catch (error) {
-        if (this.aborted) throw error;
-        this.log.error({ err: errorMessage(error), delayMs: delay }, `${what} failed; retrying`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, retryMaxMs);
-      }
-    }
-  }
-
-  /** Dead-letter copies, then rows. Resolves false when `stop()` gave up first; never rejects. */
+  /** Dead-letter copies, rows, copies of refused rows. Resolves false when `stop()` gave up first; never rejects. */
   private async storeBatch(p: Pending): Promise<boolean> {
-    const { kafka, metrics } = this.options;
+    const { kafka, metrics, logger } = this.options;
+    const dlq = (copies: DeadLetterCopy[]) =>
+      sendDeadLetters(kafka, kafka.config.dlqTopic, copies, { maxMessageBytes: this.dlqMaxBytes, retry: this.retryOptions('dead-letter produce'), logger });
     try {
-      if (p.dlq.length > 0) {
-        await this.untilDone('dead-letter produce', () => kafka.sendMessages(kafka.config.dlqTopic, p.dlq));
-      }
-      let flushed: FlushResult | undefined;
-      await this.untilDone('store write', async () => {
-        flushed = await p.writer.flush();
-      });
-      if (flushed) {
-        this.stats.flushes++;
-        metrics?.onFlush?.(flushed);
-        this.log.debug({ events: flushed.events, rejections: flushed.rejections, ms: flushed.durationMs }, 'batch stored');
-      }
+      if (p.copies.length > 0) this.stats.deadLettersTooLarge += (await dlq(p.copies)).tooLarge;
+      const flushed = await p.writer.flush();
+      if (p.refusedCopies.length > 0) this.stats.deadLettersTooLarge += (await dlq(p.refusedCopies)).tooLarge;
+      this.stats.flushes++;
+      if (this.stats.state === 'store_retrying') this.stats.state = 'running';
+      metrics?.onFlush?.(flushed);
+      this.log.debug({ events: flushed.events, rejections: flushed.rejections, refused: flushed.refused, ms: flushed.durationMs }, 'batch stored');
+      return true;
     } catch (error) {
       this.log.warn(
         { err: errorMessage(error), records: p.records },
@@ -434,56 +394,40 @@ class EventPipeline {
       );
       return false;
     }
-    return true;
-  }
-
-  /** Records a stored batch's offsets as ready to commit. */
-  private markStored(p: Pending): void {
-    for (const [key, o] of p.offsets) {
-      const next = BigInt(o.offset) + 1n;
-      const known = this.uncommitted.get(key);
-      // Max, not last: a batch re-delivered after a rebalance may end below what is already stored.
-      if (!known || BigInt(known.offset) < next) this.uncommitted.set(key, { ...o, offset: next.toString() });
-    }
   }
 
   /**
-   * Commits the offsets of everything stored so far. A failed commit is kept
-   * and retried (with the next batch, or after a second when the topic is
-   * quiet), so a transient coordinator error does not leave the group lagging.
+   * Commits what the ledger releases. One commit at a time; a failed one stays in the ledger and
+   * is retried a second later (or by the next batch), so a transient coordinator error does not
+   * leave the group lagging on a quiet topic.
    */
-  private async commitStored(): Promise<void> {
-    const offsets = [...this.uncommitted.entries()];
-    if (offsets.length === 0) return;
-    const { metrics } = this.options;
-    try {
-      // A few tries only: the retry below and the next batch's commit cover the rest.
-      let attempts = 0;
-      await retryWithBackoff(() => this.consumer.commit(offsets.map(([, o]) => o)), {
-        initialMs: 200,
-        maxMs: 2_000,
-        keepGoing: () => !this.aborted && ++attempts < 5,
-      });
-      for (const [key, o] of offsets) if (this.uncommitted.get(key)?.offset === o.offset) this.uncommitted.delete(key);
-      this.stats.commits++;
-      this.stats.lastCommitAt = Date.now();
-      metrics?.onCommit?.(offsets.map(([, o]) => o));
-    } catch (error) {
-      // The rows are stored; until a commit succeeds a restart re-reads them, which the tables absorb.
-      this.stats.lastError = errorMessage(error);
-      this.log.warn({ err: errorMessage(error), offsets: offsets.map(([, o]) => o) }, 'offset commit failed; retrying');
-      if (!this.stopping && !this.commitTimer) {
-        this.commitTimer = setTimeout(() => {
-          this.commitTimer = undefined;
-          if (this.flights.size > 0 || this.stopping) return; // the batch in flight (or stop) commits them
-          const previous = this.commitChain;
-          this.commitChain = previous.then(async (ok) => {
-            if (ok) await this.commitStored();
-            return ok;
-          });
-        }, 1_000);
+  private commit(): Promise<void> {
+    const run = async () => {
+      const offsets = this.ledger.committable();
+      if (offsets.length === 0) return;
+      try {
+        // A few tries only: the timer below and the next batch's commit cover the rest.
+        let attempts = 0;
+        await retryWithBackoff(() => this.consumer.commit(offsets), { initialMs: 200, maxMs: 1_000, always: true, keepGoing: () => !this.aborted && ++attempts < 5 });
+        this.ledger.committed(offsets);
+        this.stats.commits++;
+        this.stats.lastCommitAt = Date.now();
+        this.options.metrics?.onCommit?.(offsets);
+      } catch (error) {
+        // The rows are stored; until a commit succeeds a restart re-reads them, which the tables absorb.
+        this.stats.lastError = errorMessage(error);
+        this.log.warn({ err: errorMessage(error), offsets }, 'offset commit failed; retrying');
+        if (!this.aborted && !this.commitTimer) {
+          this.commitTimer = setTimeout(() => {
+            this.commitTimer = undefined;
+            void this.commit();
+          }, 1_000);
+        }
       }
-    }
+    };
+    const next = (this.committing ?? Promise.resolve()).then(run);
+    this.committing = next;
+    return next;
   }
 
   private async drain(): Promise<void> {
@@ -491,41 +435,35 @@ class EventPipeline {
       await (this.maybeFlush(true) ?? Promise.race(this.flights));
     }
     clearTimeout(this.commitTimer);
-    if (!this.aborted && (await this.commitChain)) await this.commitStored();
+    this.commitTimer = undefined;
+    if (!this.aborted) await this.commit();
   }
 
   private stop(): Promise<void> {
     this.stopPromise ??= (async () => {
       await this.ready.catch(() => undefined);
+      this.stopping = true;
       if (this.stats.state === 'failed') {
-        this.stopping = true;
         this.clearTimer();
         clearTimeout(this.commitTimer);
         await this.consumer.stop().catch(() => undefined);
         return;
       }
-      this.stopping = true;
       this.stats.state = 'stopping';
       try {
         this.consumer.pause();
       } catch {
         // Not running (e.g. restarting after a crash): nothing to pause.
       }
-      await Promise.allSettled([...this.active]);
       const timeoutMs = this.options.stopTimeoutMs ?? INGEST_STOP_TIMEOUT_MS;
-      let timedOut = false;
       let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drain(),
-        new Promise<void>((resolve) => {
-          deadline = setTimeout(() => {
-            timedOut = true;
-            resolve();
-          }, timeoutMs);
-        }),
+      const timedOut = await Promise.race([
+        Promise.allSettled([...this.active]).then(() => this.drain()).then(() => false),
+        new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(true), timeoutMs))),
       ]);
       clearTimeout(deadline);
       if (timedOut) {
+        // Every retry loop checks this and gives up; nothing unstored is committed.
         this.aborted = true;
         this.log.warn(
           { pending: this.current.records + this.inflightRecords },

@@ -3,9 +3,12 @@ import { isReadinessError } from '../schemas/errors.js';
 export interface RetryOptions {
   initialMs: number;
   maxMs: number;
-  /** Stop retrying (and rethrow) once this returns false, e.g. on shutdown. */
+  /** Stop retrying (and rethrow) once this returns false: shutdown is the only bound. */
   keepGoing?: () => boolean;
+  /** Called before each wait; e.g. logs, counts, or heartbeats the consumer group. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Retry even errors that say they cannot succeed (an offset commit, which the coordinator may refuse for a while). */
+  always?: boolean;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -17,9 +20,10 @@ export function canRetry(error: unknown): boolean {
 }
 
 /**
- * Runs `fn` until it succeeds, doubling the delay between tries up to `maxMs`.
- * Retries without limit while `keepGoing()` holds: an unreachable store pauses
- * ingestion rather than dropping data.
+ * The one retry helper of ingestion. Runs `fn` until it succeeds, doubling the delay between
+ * tries up to `maxMs`. A retryable error (store unreachable, broker down, engine overloaded) is
+ * retried without limit while `keepGoing()` holds, which pauses ingestion instead of dropping
+ * data; any other error is thrown at once, for the caller to isolate and dead-letter.
  */
 export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
   const sleep = options.sleep ?? defaultSleep;
@@ -28,7 +32,7 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, options: RetryOp
     try {
       return await fn();
     } catch (error) {
-      if (!canRetry(error) || (options.keepGoing && !options.keepGoing())) throw error;
+      if ((!options.always && !canRetry(error)) || (options.keepGoing && !options.keepGoing())) throw error;
       options.onRetry?.(error, attempt, delay);
       await sleep(delay);
       delay = Math.min(delay * 2, options.maxMs);

@@ -138,6 +138,8 @@ export const envSchema = z
         return z.NEVER;
       })
       .prefault(DEFAULT_MIN_INSTANT),
+    /** How often `consume` logs its consumer group's lag per partition (ms). Default 60000. */
+    LAG_LOG_INTERVAL_MS: intFromEnv(1000, 86_400_000).default(60_000),
     /** First retry delay after a failed insert (ms), doubled each try. Default 500. */
     STORE_RETRY_INITIAL_MS: intFromEnv(1, 60_000).default(500),
     /** Longest delay between insert retries (ms). Default 30000. */
@@ -271,6 +273,7 @@ export const configSchema = envSchema.transform((env) => ({
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     /** Earliest accepted event timestamp, epoch ms. */
     minTimestampMs: env.EVENT_MIN_TIMESTAMP,
+    lagLogIntervalMs: env.LAG_LOG_INTERVAL_MS,
     retryInitialMs: env.STORE_RETRY_INITIAL_MS,
     retryMaxMs: env.STORE_RETRY_MAX_MS,
   },

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { parseOptionsFor, requireKafka, startIngestion } from '../../runtime/index.js';
+import { INGEST_STOP_TIMEOUT_MS } from '../../schemas/config.js';
+import { errorMessage } from '../../schemas/errors.js';
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { action, EXIT, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
@@ -18,6 +20,20 @@ export function registerConsume(program: Command, run: RunEnv): void {
         try {
           const runtime = await ctx.runtime({ products: opts.products });
           const ingestion = startIngestion(runtime, { parse: parseOptionsFor(runtime, opts.defaultProduct) });
+          const lagTimer = setInterval(() => {
+            ingestion.lag().then(
+              (partitions) => ctx.logger.info({ lag: partitions.reduce((n, p) => n + p.lag, 0), partitions }, 'consumer lag'),
+              (error: unknown) => ctx.logger.warn({ err: errorMessage(error) }, 'cannot read consumer lag'),
+            );
+          }, ctx.config.ingest.lagLogIntervalMs);
+          lagTimer.unref();
+          void signal.then(() => {
+            clearInterval(lagTimer);
+            // The consumer stores and commits what it holds within INGEST_STOP_TIMEOUT_MS, else leaves it
+            // to be read again. Whatever still holds the event loop after that (a client's own retry
+            // timers, a stalled socket) must not keep the stopped process alive.
+            setTimeout(() => process.exit(process.exitCode ?? EXIT.OK), INGEST_STOP_TIMEOUT_MS + 5_000).unref();
+          });
           // `finished` rejects when the consumer cannot start or fails for good: exit 1.
           const stopSignal = await Promise.race([signal, ingestion.events.finished.then(() => 'stopped')]).catch(async (error: unknown) => {
             await ingestion.stop().catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { replayDlqFile, replayDlqTopic, type ReplaySummary } from '../../ingest/index.js';
+import { replayDlqFile, replayDlqTopic, type IngestSummary } from '../../ingest/index.js';
 import { parseOptionsFor, requireKafka } from '../../runtime/index.js';
 import { UsageError } from '../../schemas/errors.js';
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
@@ -42,7 +42,7 @@ export function registerDlq(program: Command, run: RunEnv): void {
           logger: ctx.logger,
           dlqPath: opts.dlq,
         };
-        let summary: ReplaySummary;
+        let summary: IngestSummary;
         if (kafkaConfig) {
           const topic = typeof opts.fromTopic === 'string' ? opts.fromTopic : kafkaConfig.dlqTopic;
           summary = await replayDlqTopic(runtime.kafka!, topic, options);
@@ -55,7 +55,7 @@ export function registerDlq(program: Command, run: RunEnv): void {
         } else {
           const reasons = formatReasons(summary.rejectedByReason);
           run.stdout(
-            `${summary.source}: ${summary.replayed} replayed, ${summary.accepted} accepted, ${summary.rejected} still rejected` +
+            `${summary.source}: ${summary.received} replayed, ${summary.accepted} accepted, ${summary.rejected} still rejected` +
               `${reasons ? ` (${reasons})` : ''}, ${summary.dropped} dropped in ${summary.durationMs} ms` +
               (summary.rejected > 0 && opts.dlq ? `; still rejected in ${opts.dlq}` : '') +
               (summary.complete ? '' : '; the topic read stopped early (see the log)'),

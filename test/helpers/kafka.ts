@@ -58,6 +58,7 @@ export const TEST_INGEST: IngestConfig = {
   maxEventBytes: 8_192,
   maxFutureSkewMs: 86_400_000,
   minTimestampMs: Date.UTC(2000, 0, 1),
+  lagLogIntervalMs: 60_000,
   retryInitialMs: 100,
   retryMaxMs: 400,
 };

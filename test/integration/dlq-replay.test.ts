@@ -30,7 +30,7 @@ const readLines = (path: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 interface Summary {
-  replayed: number;
+  received: number;
   accepted: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
@@ -75,7 +75,7 @@ describe('dlq replay from a file', () => {
 
     const stillPath = join(dir, 'still.ndjson');
     const first = await replayDlqFile(fixedPath, { store, config: INGEST, parse: PARSE, logger: testLogger, dlqPath: stillPath });
-    expect(first).toMatchObject({ replayed: 3, accepted: 1, rejected: 2, rejectedByReason: { future_timestamp: 1, invalid_json: 1 } });
+    expect(first).toMatchObject({ received: 3, accepted: 1, rejected: 2, rejectedByReason: { future_timestamp: 1, invalid_json: 1 } });
     expect(readLines(stillPath).map((e) => e.reason).sort()).toEqual(['future_timestamp', 'invalid_json']);
     expect(await eventCount(store)).toBe(2);
 
@@ -83,7 +83,7 @@ describe('dlq replay from a file', () => {
     const later = { ...PARSE, now: () => now + 4 * DAY };
     for (let i = 0; i < 2; i++) {
       const again = await replayDlqFile(stillPath, { store, config: INGEST, parse: later, logger: testLogger });
-      expect(again).toMatchObject({ replayed: 2, accepted: 1, rejected: 1 });
+      expect(again).toMatchObject({ received: 2, accepted: 1, rejected: 1 });
     }
     expect(await eventCount(store)).toBe(3);
   });
@@ -110,7 +110,7 @@ describe('dlq replay from a file', () => {
     });
     expect(res.code, res.stderr).toBe(0);
     const summary = lastJson<Summary>(res.stdout);
-    expect(summary).toMatchObject({ replayed: 3, accepted: 2, rejected: 1, rejectedByReason: { invalid_json: 1 } });
+    expect(summary).toMatchObject({ received: 3, accepted: 2, rejected: 1, rejectedByReason: { invalid_json: 1 } });
     expect(Number.isInteger(summary.accepted) && Number.isInteger(summary.rejected)).toBe(true);
     expect(readLines(join(dir, 'still.ndjson'))).toMatchObject([{ reason: 'invalid_json', text: '{nope' }]);
   });
@@ -155,7 +155,7 @@ describe.skipIf(!brokers)('dlq replay from the dead-letter topic', () => {
       consumer: FAST_CONSUMER,
     });
     expect(summary).toMatchObject({
-      replayed: 40,
+      received: 40,
       accepted: 8,
       rejected: 32,
       complete: true,
@@ -178,7 +178,7 @@ describe.skipIf(!brokers)('dlq replay from the dead-letter topic', () => {
       env: { DATA_DIR: join(dir, 'data'), KAFKA_BROKERS: brokers!.join(','), MAX_FUTURE_SKEW_MS: String(5 * DAY), MAX_EVENT_BYTES: '8192' },
     });
     expect(res.code, res.stderr).toBe(0);
-    expect(lastJson(res.stdout)).toMatchObject({ replayed: 40, accepted: 8, rejected: 32, complete: true });
+    expect(lastJson(res.stdout)).toMatchObject({ received: 40, accepted: 8, rejected: 32, complete: true });
   });
 
   it('CLI: dlq replay --from-topic of a topic that does not exist exits 1 naming it', async () => {

@@ -39,6 +39,7 @@ describe('parseJsonRecord: every rejection reason of the generic JSON consumer',
     key: null,
     value,
     headers: {},
+    rawHeaders: [],
     timestamp: '0',
   });
   it('accepts a valid record and names the reason and the field otherwise', () => {

@@ -8,7 +8,7 @@ import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../..
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 
-const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), retryInitialMs: 1, retryMaxMs: 2 };
+const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), lagLogIntervalMs: 60_000, retryInitialMs: 1, retryMaxMs: 2 };
 const parse = { maxBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), defaultProduct: '' };
 
 function ev(id: string, user: string, day: string, extra: Record<string, unknown> = {}) {
@@ -42,7 +42,7 @@ describe('ingest --file into the embedded store', () => {
     ]);
     const dlq = join(mkdtempSync(join(tmpdir(), 'ur-dlq-')), 'dlq.ndjson');
     const summary = await run(store, input, dlq);
-    expect(summary).toMatchObject({ lines: 8, accepted: 4, rejected: 4, dropped: 0 });
+    expect(summary).toMatchObject({ received: 8, accepted: 4, rejected: 4, dropped: 0 });
     expect(summary.rejectedByReason).toEqual({ invalid_json: 1, invalid_utf8: 1, schema_violation: 1, oversized: 1 });
 
     const entries = readFileSync(dlq, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DlqFileEntry);
