@@ -163,8 +163,22 @@ export const envSchema = z
     HTTP_BODY_LIMIT_BYTES: intFromEnv(1024, 16 * 1024 * 1024).default(65_536),
     /** On shutdown, wait this long for open HTTP requests before closing them (ms). Default 10000. */
     SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000).default(10_000),
+    /** Longest time a client may take to send a whole request, headers and body (ms); later: 408. Default 30000. */
+    HTTP_REQUEST_TIMEOUT_MS: intFromEnv(1000, 600_000).default(30_000),
+    /** Longest time a client may take to send the request headers (ms); at most HTTP_REQUEST_TIMEOUT_MS. Default 10000. */
+    HTTP_HEADERS_TIMEOUT_MS: intFromEnv(1000, 600_000).default(10_000),
+    /** How long an idle keep-alive connection stays open (ms); above a load balancer's idle timeout. Default 72000. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intFromEnv(1000, 600_000).default(72_000),
+    /** Requests one API token (or, without a valid token, one client address) may make per RATE_LIMIT_WINDOW_MS; beyond: 429. `0` turns the limit off. Default 1200. */
+    RATE_LIMIT_MAX: intFromEnv(0, 10_000_000).default(1200),
+    /** The rate limit's window (ms). Default 60000. */
+    RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).default(60_000),
     /** Comment line sent to idle Server-Sent Events streams, so proxies keep them open (ms). Default 15000. */
     SSE_HEARTBEAT_MS: intFromEnv(100, 600_000).default(15_000),
+    /** Most Server-Sent Events streams open at once; beyond: 503 TOO_MANY_STREAMS. Default 1000. */
+    SSE_MAX_CLIENTS: intFromEnv(1, 100_000).default(1000),
+    /** Bytes written to one stream that its client has not read yet; a client further behind is dropped. Default 1048576 (1 MiB). */
+    SSE_MAX_BUFFER_BYTES: intFromEnv(4096, 256 * 1024 * 1024).default(1_048_576),
     /**
      * Webhook subscriptions as a JSON array of `{"url", "secret", "codes"?, "severities"?}`:
      * each flag transition whose code and severity match is POSTed to `url`, signed with `secret`.
@@ -226,6 +240,9 @@ export const envSchema = z
     if (env.WEBHOOK_RETRY_MAX_MS < env.WEBHOOK_RETRY_INITIAL_MS) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_RETRY_MAX_MS'], message: 'must be at least WEBHOOK_RETRY_INITIAL_MS' });
     }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must be at most HTTP_REQUEST_TIMEOUT_MS' });
+    }
     if (env.STORE_RETRY_MAX_MS < env.STORE_RETRY_INITIAL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -286,7 +303,15 @@ export const configSchema = envSchema.transform((env) => ({
     metricsPublic: env.METRICS_PUBLIC,
     bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    /** Requests per window per token (or client address); 0: no limit. */
+    rateLimitMax: env.RATE_LIMIT_MAX,
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+    sseMaxClients: env.SSE_MAX_CLIENTS,
+    sseMaxBufferBytes: env.SSE_MAX_BUFFER_BYTES,
     demoData: env.DEMO_DATA,
     demoBackfillDays: env.DEMO_BACKFILL_DAYS,
   },

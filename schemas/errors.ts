@@ -19,6 +19,18 @@ export const ERROR_CODES = {
   /** The HTTP server could not bind its address (port in use, no permission). */
   LISTEN_FAILED: 'LISTEN_FAILED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** HTTP: the route exists but not with this method (405). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** HTTP: the URL or the request headers are longer than the server reads (414, 431). */
+  REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  /** HTTP: the client did not send its whole request in time (408). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** HTTP: more requests than the token's rate limit allows (429). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** HTTP: the cap on concurrent Server-Sent Events streams is reached (503). */
+  TOO_MANY_STREAMS: 'TOO_MANY_STREAMS',
+  /** HTTP: an Idempotency-Key was used before with a different request (422). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   WEBHOOK_DELIVERY_FAILED: 'WEBHOOK_DELIVERY_FAILED',
   /** Anything not classified above (a bug); the CLI prints the same word. */
   UNEXPECTED: 'UNEXPECTED',

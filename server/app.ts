@@ -1,5 +1,8 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import fastifyCompress from '@fastify/compress';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -12,7 +15,7 @@ import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext } from '../scoring/index.js';
 import { createAuthenticator } from './auth.js';
 import type { FlagHub } from './flag-hub.js';
-import { installErrorHandlers } from './http-errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';
 import { registerCalibrationRoutes } from './routes/calibration.js';
@@ -48,6 +51,28 @@ function calibrationDefaults(): CalibrationSettings {
   return { graduationAgeDays: config.calibration.graduationAgeDays, maxFutureSkewMs: config.ingest.maxFutureSkewMs };
 }
 
+/** Open operations routes: never rate limited (probes and scrapes must not be refused). */
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The dashboard loads its scripts and styles from this origin only and talks
+ * only to this API. Its views set `style` attributes (bar widths), which
+ * `style-src-attr` allows; no inline or foreign script can run.
+ */
+const DASHBOARD_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  styleSrcAttr: ["'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
 const PUBLIC_DIR = packageFile('server', 'public');
 const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
@@ -59,26 +84,53 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
     // Requests are logged at debug level by the onResponse hook below, without headers (tokens).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    frameworkErrors,
+    clientErrorHandler,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     forceCloseConnections: 'idle',
     // Answered by the onRequest hook below, in this API's error format.
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_RAW_PARAM_LENGTH },
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.headersTimeout = config.headersTimeoutMs;
 
   app.setValidatorCompiler(validatorCompiler);
   // Plain JSON: response schemas document and type-check; they do not strip fields at run time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandlers(app, (error) => logger.error({ err: error }, 'request failed'));
+  const auth = createAuthenticator(deps.tokens);
+
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP } });
+  // SSE streams write to the raw response after hijacking it, so they bypass compression.
+  await app.register(fastifyCompress, { threshold: 1024 });
+  if (config.rateLimitMax > 0) {
+    await app.register(fastifyRateLimit, {
+      max: config.rateLimitMax,
+      timeWindow: config.rateLimitWindowMs,
+      // Per token; requests without a valid one share a budget per client address.
+      keyGenerator: (request) => auth.tokenId(request) ?? `ip:${request.ip}`,
+      // Probes and scrapes are never limited.
+      allowList: (request) => OPS_PATHS.has(request.url.split('?')[0]!),
+      errorResponseBuilder: (_request, context) =>
+        new ReadinessError(ERROR_CODES.RATE_LIMITED, `more than ${context.max} requests in ${config.rateLimitWindowMs / 1000} s; retry in ${context.after}`, {
+          canRetry: true,
+        }),
+    });
+  }
 
   const sse = createSseStreams({
     hub: deps.hub,
     heartbeatMs: config.sseHeartbeatMs,
+    maxClients: config.sseMaxClients,
+    maxBufferBytes: config.sseMaxBufferBytes,
     resume: (lastEventId, limit) => transitionsSince(deps.scoring.store, lastEventId, limit),
     onCountChange: (d) => metrics.sseClients(d),
+    onSlowClient: () => logger.warn('dropped an event-stream client that did not read its stream (SSE_MAX_BUFFER_BYTES)'),
   });
   const ctx: RouteContext = {
     config,
-    auth: createAuthenticator(deps.tokens),
+    auth,
     scoring: deps.scoring,
     hub: deps.hub,
     sse,

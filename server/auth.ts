@@ -14,24 +14,35 @@ export interface Authenticator {
   authenticate(request: FastifyRequest): readonly ApiScope[];
   /** Throws UnauthorizedError (no/unknown token) or ForbiddenError (scope missing). */
   require(request: FastifyRequest, scope: ApiScope): void;
+  /** A stable name of the request's token (not the token) when it is valid: the rate limit's key. */
+  tokenId(request: FastifyRequest): string | undefined;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function createAuthenticator(tokens: readonly ApiToken[]): Authenticator {
-  const known = tokens.map((t) => ({ digest: digest(t.token), scopes: t.scopes }));
-  const authenticate = (request: FastifyRequest): readonly ApiScope[] => {
+  const known = tokens.map((t, i) => ({ id: `token:${i}`, digest: digest(t.token), scopes: t.scopes }));
+  const bearerOf = (request: FastifyRequest): string | undefined => {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedError('this route needs an Authorization: Bearer <token> header');
-    const candidate = digest(match[1]!);
-    let scopes: readonly ApiScope[] | undefined;
-    for (const t of known) if (timingSafeEqual(t.digest, candidate)) scopes = t.scopes;
-    if (!scopes) throw new UnauthorizedError('the bearer token is not valid');
-    return scopes;
+    return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  };
+  const match = (request: FastifyRequest): (typeof known)[number] | undefined => {
+    const bearer = bearerOf(request);
+    if (bearer === undefined) return undefined;
+    const candidate = digest(bearer);
+    let found: (typeof known)[number] | undefined;
+    for (const t of known) if (timingSafeEqual(t.digest, candidate)) found = t;
+    return found;
+  };
+  const authenticate = (request: FastifyRequest): readonly ApiScope[] => {
+    if (bearerOf(request) === undefined) throw new UnauthorizedError('this route needs an Authorization: Bearer <token> header');
+    const found = match(request);
+    if (!found) throw new UnauthorizedError('the bearer token is not valid');
+    return found.scopes;
   };
   return {
     authenticate,
+    tokenId: (request) => match(request)?.id,
     require(request, scope) {
       const scopes = authenticate(request);
       if (!scopes.includes(scope)) throw new ForbiddenError(`this route needs a token with the ${scope} scope`);

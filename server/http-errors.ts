@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ERROR_CODES, isReadinessError, type ErrorCode } from '../schemas/errors.js';
@@ -31,6 +33,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   INPUT_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  REQUEST_TOO_LARGE: 431,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  TOO_MANY_STREAMS: 503,
   STORE_UNAVAILABLE: 503,
   STORE_QUERY_FAILED: 500,
   KAFKA_UNAVAILABLE: 503,
@@ -52,6 +60,43 @@ function fieldName(context: string | undefined, instancePath: string): string {
   // Body fields are named bare (`score`); query and path parameters keep their origin (`query.band`).
   const prefix = context === 'querystring' ? 'query' : context === 'params' ? 'path' : context === 'headers' ? 'header' : '';
   return [prefix, path].filter(Boolean).join('.') || (prefix || 'body');
+}
+
+/**
+ * Longest raw path parameter the router accepts: an id of up to 256 characters
+ * percent-encoded (at most 9 characters per UTF-16 unit); the decoded value is
+ * then held to 256 by the route's schema. Longer: 414 REQUEST_TOO_LARGE.
+ */
+export const MAX_RAW_PARAM_LENGTH = 256 * 9;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Errors the router raises before any route runs (malformed URL encoding, an over-long parameter). */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, _request: FastifyRequest, reply: FastifyReply) => {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.status(414).send(errorBody(ERROR_CODES.REQUEST_TOO_LARGE, 'a path parameter is longer than the 256 characters an id may have'));
+  }
+  return reply.status(400).send(errorBody(ERROR_CODES.INPUT_INVALID, 'the URL is not valid (malformed percent-encoding)'));
+};
+
+/**
+ * Errors on a connection before a request exists (headers too large, the
+ * request not received in time, a malformed request line): answered in the
+ * API's format on the raw socket, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, ERROR_CODES.REQUEST_TIMEOUT, 'the request was not received in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, ERROR_CODES.REQUEST_TOO_LARGE, 'the URL and headers are larger than the server reads']
+        : [400, ERROR_CODES.INPUT_INVALID, 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 export function installErrorHandlers(app: FastifyInstance, onUnexpected: (error: unknown) => void): void {
@@ -81,6 +126,25 @@ export function installErrorHandlers(app: FastifyInstance, onUnexpected: (error:
     return reply.status(500).send(errorBody(ERROR_CODES.UNEXPECTED, 'internal error; see the service log'));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody(ERROR_CODES.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0]!;
+    // The router does not match a parameter longer than it reads; say so rather than "no route".
+    if (path.split('/').some((segment) => segment.length > MAX_RAW_PARAM_LENGTH)) {
+      void reply.status(414).send(errorBody(ERROR_CODES.REQUEST_TOO_LARGE, 'a path segment is longer than the 256 characters an id may have'));
+      return;
+    }
+    // The path exists with other methods: 405 with the ones it has (the dashboard's catch-all file route does not count).
+    const allowed = METHODS.filter((method) => {
+      if (method === request.method) return false;
+      const route = app.findRoute({ method, url: path });
+      return route !== null && !('*' in (route.params as object));
+    });
+    if (allowed.length > 0) {
+      void reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody(ERROR_CODES.METHOD_NOT_ALLOWED, `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`));
+      return;
+    }
+    void reply.status(404).send(errorBody(ERROR_CODES.NOT_FOUND, `no route ${request.method} ${path}`));
   });
 }

@@ -48,15 +48,17 @@ export async function api(path, { method = 'GET', body } = {}) {
 export function followFlags({ onTransition, onState }) {
   let stopped = false;
   let controller;
+  // Sent on reconnect, so the transitions recorded while disconnected are replayed.
+  let lastEventId;
   const run = async () => {
     while (!stopped) {
       controller = new AbortController();
       try {
         const token = getToken();
-        const res = await fetch('/v1/flags/stream', {
-          headers: token ? { authorization: `Bearer ${token}`, accept: 'text/event-stream' } : { accept: 'text/event-stream' },
-          signal: controller.signal,
-        });
+        const headers = { accept: 'text/event-stream' };
+        if (token) headers.authorization = `Bearer ${token}`;
+        if (lastEventId) headers['last-event-id'] = lastEventId;
+        const res = await fetch('/v1/flags/stream', { headers, signal: controller.signal });
         if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
         onState(true);
         const reader = res.body.getReader();
@@ -70,6 +72,8 @@ export function followFlags({ onTransition, onState }) {
           while ((cut = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, cut);
             buffer = buffer.slice(cut + 2);
+            const id = block.split('\n').find((l) => l.startsWith('id:'));
+            if (id) lastEventId = id.slice(3).trim();
             const data = block
               .split('\n')
               .filter((l) => l.startsWith('data:'))

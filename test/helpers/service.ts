@@ -24,7 +24,8 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+/** `wrapStore`: a fault-injecting wrapper around the real store the service uses (the returned `store` stays the real one). */
+export async function startTestService(env: Record<string, string> = {}, options: { wrapStore?: (store: Store) => Store } = {}): Promise<TestService> {
   const config = loadConfig({
     PORT: '0',
     API_TOKENS: `${READ_TOKEN}:read,${WRITE_TOKEN}:read+write`,
@@ -37,7 +38,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...env,
   });
   const store = await createTestStore();
-  const runtime = await openRuntime(config, { logger: testLogger, store, now: () => new Date(`${EXAMPLE_DAY}T12:00:00Z`) });
+  const runtime = await openRuntime(config, { logger: testLogger, store: options.wrapStore ? options.wrapStore(store) : store, now: () => new Date(`${EXAMPLE_DAY}T12:00:00Z`) });
   const service = await startService({ runtime, version: 'test' });
   return {
     service,

@@ -18,6 +18,9 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
   let t: TestService;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
+  /** Last-Event-ID of each request the dashboard made to the flag stream. */
+  const streamRequests: Array<string | undefined> = [];
 
   beforeAll(async () => {
     // No API_TOKENS: the service makes a token and puts it in the dashboard URL, as `npm start` does.
@@ -30,6 +33,13 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (error) => {
       throw error;
+    });
+    // The service's Content-Security-Policy must fit the dashboard: nothing it uses is refused.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('request', (request) => {
+      if (request.url().endsWith('/v1/flags/stream')) streamRequests.push(request.headers()['last-event-id']);
     });
   });
   afterAll(async () => {
@@ -87,11 +97,17 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     const accountShot = join(ARTIFACTS, 'dashboard-account.png');
     await page.screenshot({ path: accountShot, fullPage: true });
 
+    // The stream is cut (a restart, a proxy): the dashboard reconnects with the last transition it saw.
+    t.service.http.app.server.closeAllConnections();
+    await expect.poll(() => streamRequests.filter((id) => id !== undefined).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#live').getAttribute('class'), { timeout: 15_000 }).toContain('on');
+
     // Product-type view: the rollup of the three profiles.
     await page.click('a[data-nav="product-types"]');
     await page.waitForSelector('[data-testid="rollup"]');
     expect(await page.locator('[data-testid="rollup"] tbody tr').count()).toBe(3);
 
+    expect(cspViolations).toEqual([]);
     // Printed so a CI log points at the artefacts.
     console.log(`dashboard screenshots: ${portfolioShot} ${accountShot}`);
   });
