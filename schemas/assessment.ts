@@ -1,31 +1,38 @@
 import { z } from 'zod';
-import { instantSchema } from './day.js';
+import { boundedInstantSchema, DEFAULT_MIN_INSTANT_MS, type InstantBounds } from './day.js';
 import { describeIssues } from './issues.js';
 import { DIMENSIONS } from './products.js';
+import { idSchema, wellFormedString } from './text.js';
 import type { ParseResult } from './accounts.js';
 
 /**
  * A CSM's score of one scorecard dimension. All assessments are kept; the
  * latest per dimension counts. A `usage` assessment overrides the telemetry
- * score and must say why.
+ * score and must say why. `assessed_at` lies within `bounds` (the service
+ * passes its configured earliest instant, future skew and clock).
  */
-export const assessmentSchema = z
-  .object({
-    account_id: z.string().trim().min(1, 'account_id must not be empty').max(256),
-    product: z.string().trim().min(1, 'product must not be empty').max(256),
-    dimension: z.enum(DIMENSIONS, { error: `dimension must be one of ${DIMENSIONS.join(', ')}` }),
-    score: z.number({ error: 'score must be a number' }).min(0, 'score must be between 0 and 10').max(10, 'score must be between 0 and 10'),
-    evidence: z.string().trim().min(1, 'evidence must not be empty').max(10_000),
-    assessed_by: z.string().trim().min(1, 'assessed_by must not be empty').max(256),
-    assessed_at: instantSchema,
-    reason: z.string().trim().max(10_000).optional(),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.dimension === 'usage' && !a.reason) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a usage override requires a reason' });
-    }
-  });
+export function assessmentSchemaWithin(bounds: InstantBounds) {
+  return z
+    .object({
+      account_id: idSchema('account_id'),
+      product: idSchema('product'),
+      dimension: z.enum(DIMENSIONS, { error: `dimension must be one of ${DIMENSIONS.join(', ')}` }),
+      score: z.number({ error: 'score must be a number' }).min(0, 'score must be between 0 and 10').max(10, 'score must be between 0 and 10'),
+      evidence: wellFormedString('evidence').trim().min(1, 'evidence must not be empty').max(10_000, 'evidence must be at most 10000 characters'),
+      assessed_by: idSchema('assessed_by'),
+      assessed_at: boundedInstantSchema(bounds),
+      reason: wellFormedString('reason').trim().max(10_000, 'reason must be at most 10000 characters').optional(),
+    })
+    .strict()
+    .superRefine((a, ctx) => {
+      if (a.dimension === 'usage' && !a.reason) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a usage override requires a reason' });
+      }
+    });
+}
+
+/** Assessments from files: not before 2000-01-01 (the future is checked against the clock when they are recorded). */
+export const assessmentSchema = assessmentSchemaWithin({ minMs: DEFAULT_MIN_INSTANT_MS });
 
 export type AssessmentInput = z.input<typeof assessmentSchema>;
 export type Assessment = z.output<typeof assessmentSchema>;

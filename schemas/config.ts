@@ -303,6 +303,10 @@ export const configSchema = envSchema.transform((env) => ({
     metricsPublic: env.METRICS_PUBLIC,
     bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    /** Earliest instant a request may carry (EVENT_MIN_TIMESTAMP), epoch ms. */
+    minInstantMs: env.EVENT_MIN_TIMESTAMP,
+    /** How far ahead of now a request's instant may be (MAX_FUTURE_SKEW_MS). */
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,

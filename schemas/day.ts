@@ -124,6 +124,17 @@ export const daySchema = z.string().superRefine((s, ctx) => {
 
 export type Day = z.output<typeof daySchema>;
 
+/** A calendar day whose UTC midnight lies within `bounds` (a day past the range the store holds would wrap around). */
+export function boundedDaySchema(bounds: InstantBounds) {
+  return daySchema.superRefine((s, ctx) => {
+    const ms = instantMs(s);
+    // Not a day at all: daySchema said so.
+    if (Number.isNaN(ms)) return;
+    const out = instantOutOfBounds(ms, bounds);
+    if (out) ctx.addIssue({ code: 'custom', message: out.problem });
+  });
+}
+
 /** Today's UTC day. */
 export function utcToday(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assessmentSchema } from '../schemas/assessment.js';
-import { daySchema } from '../schemas/day.js';
+import { boundedDaySchema, DEFAULT_MIN_INSTANT_MS } from '../schemas/day.js';
+import { idSchema, wellFormedString } from '../schemas/text.js';
 import { FLAG_CODES, SEVERITIES, flagTransitionSchema } from '../schemas/flags.js';
 import { DIMENSIONS, PROFILES } from '../schemas/products.js';
 import { PORTFOLIO_SORTS } from '../transforms/index.js';
@@ -14,6 +15,12 @@ import { PORTFOLIO_SORTS } from '../transforms/index.js';
 
 export const BANDS = ['ready', 'close', 'not_ready', 'incomplete'] as const;
 
+/**
+ * Days in queries: real calendar days from 2000-01-01 to tomorrow (nothing is scored later), so
+ * no bound value falls outside what the store's Date columns hold.
+ */
+const queryDay = boundedDaySchema({ minMs: DEFAULT_MIN_INSTANT_MS, maxFutureSkewMs: 86_400_000 });
+
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const readinessQuerySchema = z
@@ -22,12 +29,12 @@ export const readinessQuerySchema = z
     band: z.enum(BANDS).optional(),
     flag: z.enum(FLAG_CODES).optional().meta({ description: 'Only account-products with this flag open' }),
     ready: boolParam.optional().meta({ description: 'true: only ready to graduate; false: only not ready' }),
-    account: z.string().min(1).max(256).optional().meta({ description: 'Exactly this account id' }),
-    q: z.string().min(1).max(256).optional().meta({ description: 'Search: part of the account id or account name, any case' }),
-    product: z.string().min(1).max(256).optional(),
-    csm: z.string().min(1).max(256).optional().meta({ description: 'Exactly this CSM owner' }),
+    account: idSchema('account').optional().meta({ description: 'Exactly this account id' }),
+    q: wellFormedString('q').min(1).max(256).optional().meta({ description: 'Search: part of the account id or account name, any case' }),
+    product: idSchema('product').optional(),
+    csm: wellFormedString('csm').min(1).max(256).optional().meta({ description: 'Exactly this CSM owner' }),
     needs_attention: boolParam.optional().meta({ description: 'true: only account-products with a red flag open; false: only those without' }),
-    as_of: daySchema.optional().meta({ description: 'Reports of this day; default: each account-product’s latest' }),
+    as_of: queryDay.optional().meta({ description: 'Reports of this day; default: each account-product’s latest' }),
     sort: z.enum(PORTFOLIO_SORTS).default('risk').meta({ description: 'Column to sort on; ties follow the risk order' }),
     order: z.enum(['asc', 'desc']).optional().meta({ description: 'Default: desc for risk, asc for every other column' }),
     limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -36,15 +43,15 @@ export const readinessQuerySchema = z
   .strict();
 
 export const accountParamsSchema = z.object({
-  account: z.string().min(1).max(256),
-  product: z.string().min(1).max(256),
+  account: idSchema('account'),
+  product: idSchema('product'),
 });
 
 export const accountQuerySchema = z
   .object({
-    as_of: daySchema.optional().meta({ description: 'Report of this day; default: the latest' }),
-    from: daySchema.optional().meta({ description: 'History start; default: 89 days before `to`' }),
-    to: daySchema.optional().meta({ description: 'History end; default: the report’s day' }),
+    as_of: queryDay.optional().meta({ description: 'Report of this day; default: the latest' }),
+    from: queryDay.optional().meta({ description: 'History start; default: 89 days before `to`' }),
+    to: queryDay.optional().meta({ description: 'History end; default: the report’s day' }),
   })
   .strict()
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
@@ -65,8 +72,8 @@ export const assessmentBodySchema = z
 export const flagsQuerySchema = z
   .object({
     state: z.enum(['open', 'resolved']).optional(),
-    account: z.string().min(1).max(256).optional(),
-    product: z.string().min(1).max(256).optional(),
+    account: idSchema('account').optional(),
+    product: idSchema('product').optional(),
     code: z.enum(FLAG_CODES).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
     offset: z.coerce.number().int().min(0).default(0),
@@ -86,7 +93,7 @@ export const streamQuerySchema = z
   })
   .strict();
 
-export const summaryQuerySchema = z.object({ as_of: daySchema.optional() }).strict();
+export const summaryQuerySchema = z.object({ as_of: queryDay.optional() }).strict();
 
 // ---------- responses ----------
 

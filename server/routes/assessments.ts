@@ -1,5 +1,5 @@
 import { latestReports, recordAssessment } from '../../scoring/index.js';
-import { assessmentSchema } from '../../schemas/assessment.js';
+import { assessmentSchemaWithin } from '../../schemas/assessment.js';
 import { InputError } from '../../schemas/errors.js';
 import { errorBodySchema } from '../http-errors.js';
 import { accountParamsSchema, assessmentBodySchema, assessmentResultSchema } from '../api-schemas.js';
@@ -7,6 +7,8 @@ import { BEARER, type Api, type RouteContext } from './context.js';
 
 /** Recording a CSM assessment re-scores the account-product at once. */
 export function registerAssessmentRoutes(app: Api, ctx: RouteContext): void {
+  const now = () => ctx.scoring.now?.() ?? new Date();
+  const assessmentSchema = assessmentSchemaWithin({ minMs: ctx.config.minInstantMs, maxFutureSkewMs: ctx.config.maxFutureSkewMs, now: () => now().getTime() });
   app.post(
     '/v1/accounts/:account/products/:product/assessments',
     {
@@ -25,7 +27,7 @@ export function registerAssessmentRoutes(app: Api, ctx: RouteContext): void {
     async (request, reply) => {
       const { account, product } = request.params;
       // The full record is checked by the domain schema, so rules that span fields (a usage override needs a reason) live in one place.
-      const parsed = assessmentSchema.safeParse({ ...request.body, account_id: account, product, assessed_at: request.body.assessed_at ?? (ctx.scoring.now?.() ?? new Date()).toISOString() });
+      const parsed = assessmentSchema.safeParse({ ...request.body, account_id: account, product, assessed_at: request.body.assessed_at ?? now().toISOString() });
       if (!parsed.success) {
         const details = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'body', message: i.message }));
         throw new InputError(`invalid assessment: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, { details });

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScoringPass, type ReadinessReport } from '../../scoring/index.js';
-import { EXAMPLE_DAY, READ_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
+import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /**
  * An out-of-range instant already in the store (written before validation
  * existed, or by another tool) must not take other account-products' scores
  * with it once the engine merges it into a part with valid rows.
  */
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: Array<{ field: string; message: string }> };
+}
 
 interface List {
   total: number;
@@ -63,5 +67,64 @@ describe('stored instants out of range', () => {
     }
     // The 1900 assessment counts as what it is: older than any other of that account-product.
     expect(after.get('kramerica/projects')!.band).not.toBe('incomplete');
+  });
+
+  const ASSESSMENTS = '/v1/accounts/kramerica/products/projects/assessments';
+  const GOOD = { dimension: 'stakeholder', score: 9, evidence: 'executive sponsor joined the QBR', assessed_by: 'Ana Souza', assessed_at: `${EXAMPLE_DAY}T10:00:00Z` };
+  const storedCount = async () => Number((await t.store.query<{ n: string }>('SELECT count() AS n FROM {db}.assessments'))[0]!.n);
+
+  it.each([
+    ['a day before 2000-01-01', { assessed_at: '1900-01-01' }, 'assessed_at'],
+    ['an instant before 2000-01-01', { assessed_at: '1900-01-01T00:00:00Z' }, 'assessed_at'],
+    ['year zero', { assessed_at: '0000-01-01T00:00:00Z' }, 'assessed_at'],
+    ['a day that does not exist', { assessed_at: '2026-02-30T10:00:00Z' }, 'assessed_at'],
+    ['an hour that does not exist', { assessed_at: `${EXAMPLE_DAY}T25:00:00Z` }, 'assessed_at'],
+    ['a time without a zone', { assessed_at: `${EXAMPLE_DAY}T10:00:00` }, 'assessed_at'],
+    ['an instant past the future skew', { assessed_at: '2999-01-01T00:00:00Z' }, 'assessed_at'],
+    ['text that is no date', { assessed_at: 'yesterday' }, 'assessed_at'],
+    ['a lone surrogate in evidence', { evidence: 'sponsor \ud800 joined' }, 'evidence'],
+    ['a lone surrogate in assessed_by', { assessed_by: 'Ana \udc00' }, 'assessed_by'],
+    ['a control character in assessed_by', { assessed_by: 'Ana\u0000Souza' }, 'assessed_by'],
+    ['a lone surrogate in reason', { dimension: 'usage', reason: 'override \ud83d' }, 'reason'],
+  ])('refuses an assessment with %s (400 naming the field, nothing stored)', async (_name, change, field) => {
+    const before = await storedCount();
+    const res = await call(t.base, ASSESSMENTS, { token: WRITE_TOKEN, body: { ...GOOD, ...change } });
+    expect(res.status, res.text).toBe(400);
+    const error = (res.json as ErrorBody).error;
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.details?.map((d) => d.field)).toContain(field);
+    expect(await storedCount()).toBe(before);
+  });
+
+  it.each([
+    ['a control character in the account id', '/v1/accounts/kram%01erica/products/projects/assessments'],
+    ['an account id over 256 characters', `/v1/accounts/${'k'.repeat(257)}/products/projects/assessments`],
+    ['a lone surrogate in the product id', '/v1/accounts/kramerica/products/pro%ED%A0%80jects/assessments'],
+  ])('refuses an assessment with %s in the path (400, nothing stored)', async (_name, path) => {
+    const before = await storedCount();
+    const res = await call(t.base, path, { token: WRITE_TOKEN, body: GOOD });
+    expect(res.status, res.text).toBe(400);
+    expect((res.json as ErrorBody).error.code).toBe('INPUT_INVALID');
+    expect(await storedCount()).toBe(before);
+  });
+
+  it.each([
+    ['/v1/readiness?as_of=1900-01-01', 'query.as_of'],
+    ['/v1/readiness?as_of=2026-02-30', 'query.as_of'],
+    ['/v1/accounts/kramerica/products/projects/readiness?from=0000-01-01', 'query.from'],
+    ['/v1/accounts/kramerica/products/projects/readiness?to=2999-01-01', 'query.to'],
+    ['/v1/product-types/summary?as_of=2200-01-01', 'query.as_of'],
+    ['/v1/readiness?account=ac%00me', 'query.account'],
+  ])('refuses the query %s (400 naming the parameter)', async (path, field) => {
+    const res = await call(t.base, path, { token: READ_TOKEN });
+    expect(res.status, res.text).toBe(400);
+    expect((res.json as ErrorBody).error.details?.map((d) => d.field)).toContain(field);
+  });
+
+  it('stores a valid assessment after all those refusals', async () => {
+    const before = await storedCount();
+    const res = await call(t.base, ASSESSMENTS, { token: WRITE_TOKEN, body: GOOD });
+    expect(res.status, res.text).toBe(201);
+    expect(await storedCount()).toBe(before + 1);
   });
 });
