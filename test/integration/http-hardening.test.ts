@@ -57,7 +57,7 @@ function transition(i: number, message = 'weekly active ratio 20% against a mini
 describe('HTTP errors and limits', () => {
   let t: TestService;
   let port: number;
-  /** Fault injection: 'statement' makes the readiness list query malformed, 'down' sends it to a store that is not there. */
+  /** Fault injection: 'statement' makes the flag-state query malformed, 'down' sends it to a store that is not there. */
   let fault: 'none' | 'statement' | 'down' = 'none';
   const nowhere = createClient({ url: 'http://127.0.0.1:9', request_timeout: 2000 });
   const wrap = (store: Store): Store => {
@@ -65,9 +65,9 @@ describe('HTTP errors and limits', () => {
     return {
       ...store,
       query: <T>(text: string, params?: Record<string, unknown>) =>
-        fault === 'statement' && text.includes('readiness_snapshots')
+        fault === 'statement' && text.includes('flag_state')
           ? store.query<T>(`${text} GARBAGE-AFTER-STATEMENT`, params)
-          : fault === 'down' && text.includes('readiness_snapshots')
+          : fault === 'down' && text.includes('flag_state')
             ? unreachable.query<T>(text, params)
             : store.query<T>(text, params),
     };
@@ -147,19 +147,19 @@ describe('HTTP errors and limits', () => {
   it('a statement the store refuses is 500 STORE_QUERY_FAILED without the engine text; an unreachable store is 503 STORE_UNAVAILABLE', async () => {
     try {
       fault = 'statement';
-      const failed = await call(t.base, '/v1/readiness', { token: READ_TOKEN });
+      const failed = await call(t.base, '/v1/flags', { token: READ_TOKEN });
       expect(failed.status).toBe(500);
       expect(errorOf(failed.json).code).toBe('STORE_QUERY_FAILED');
-      expect(failed.text).not.toMatch(/GARBAGE|Syntax|SELECT|readiness_snapshots/i);
+      expect(failed.text).not.toMatch(/GARBAGE|Syntax|SELECT|flag_state/i);
       fault = 'down';
-      const down = await call(t.base, '/v1/readiness', { token: READ_TOKEN });
+      const down = await call(t.base, '/v1/flags', { token: READ_TOKEN });
       expect(down.status).toBe(503);
       expect(errorOf(down.json).code).toBe('STORE_UNAVAILABLE');
       expect(down.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     } finally {
       fault = 'none';
     }
-    expect((await call(t.base, '/v1/readiness', { token: READ_TOKEN })).status).toBe(200);
+    expect((await call(t.base, '/v1/flags', { token: READ_TOKEN })).status).toBe(200);
   });
 
   it('caps concurrent event streams (503 TOO_MANY_STREAMS beyond SSE_MAX_CLIENTS)', async () => {
