@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,29 @@ export interface Store {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The live process holding an embedded data directory, from the `status` file the engine writes
+ * there (`PID: n`) and removes at a clean stop. Checked before opening, because the engine prints
+ * its own lock exception to stderr before failing; a status file left by a killed process names a
+ * dead PID and is ignored (the engine then takes the directory over).
+ */
+function dataDirHolder(dataDir: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(join(dataDir, 'status'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(/^PID: (\d+)$/m.exec(status)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (!IDENTIFIER.test(config.database)) {
     throw new StoreError(`CLICKHOUSE_DATABASE ${JSON.stringify(config.database)} is not a plain identifier`, { canRetry: false });
@@ -55,6 +78,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.url) {
     const client = createClient({ url: config.url, username: config.user, password: config.password, request_timeout: config.requestTimeoutMs });
     return storeFromClient('server', config.database, client, { cluster: config.cluster });
+  }
+  const holder = dataDirHolder(config.dataDir);
+  if (holder !== undefined) {
+    throw new StoreError(
+      `the embedded store in DATA_DIR ${config.dataDir} is in use by process ${holder} (one process at a time can use a data directory: ` +
+        'is another usage-readiness process running on it? While `serve` runs, read through its API)',
+      { canRetry: false },
+    );
   }
   // Loaded lazily: the engine is large and unused when a server is configured.
   let mod: ChdbConnectionModule;

@@ -95,8 +95,11 @@ describe('usage-readiness serve (real CLI process)', () => {
       }
       const second = await runCli(['migrate'], { env: { DATA_DIR: dataDir } });
       expect(second.code).toBe(1);
-      expect(second.stderr).toContain(`DATA_DIR ${dataDir}`);
+      expect(second.stderr).toContain(`DATA_DIR ${dataDir} is in use by process ${child.pid}`);
       expect(second.stderr).toMatch(/another usage-readiness process/);
+      // One line of ours, not the engine's own lock exception first.
+      expect(second.stderr).not.toMatch(/DB::Exception/);
+      expect(second.stderr.trim().split('\n')[0]).toMatch(/^usage-readiness: error \[STORE_UNAVAILABLE\]/);
     } finally {
       child.kill('SIGTERM');
     }
