@@ -27,16 +27,28 @@ const apiScope = z.enum(['read', 'write']);
 export type ApiScope = z.output<typeof apiScope>;
 
 /** One `token:scopes` entry of API_TOKENS. */
+/** Shortest accepted API token: guessing 16 random characters is out of reach. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * One `token:scopes` entry of API_TOKENS. Messages never quote the entry: any
+ * part of it may be a token (a missing colon, swapped halves). The issue's path
+ * names the entry by its position.
+ */
 const apiTokenEntry = z.string().transform((entry, ctx) => {
   const at = entry.lastIndexOf(':');
-  const token = at > 0 ? entry.slice(0, at) : '';
-  const scopes = at > 0 ? entry.slice(at + 1).split('+').map((s) => s.trim()) : [];
-  if (token.length < 8) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be token:scopes with a token of at least 8 characters' });
+  if (at <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'this entry is not token:scopes (no token before a colon)' });
+    return z.NEVER;
+  }
+  const token = entry.slice(0, at);
+  const scopes = entry.slice(at + 1).split('+').map((s) => s.trim());
+  if (token.length < MIN_TOKEN_LENGTH) {
+    ctx.addIssue({ code: 'custom', message: `the token of this entry is shorter than ${MIN_TOKEN_LENGTH} characters` });
     return z.NEVER;
   }
   if (scopes.length === 0 || scopes.some((s) => !apiScope.safeParse(s).success)) {
-    ctx.addIssue({ code: 'custom', message: `scopes of a token must be read, write or read+write (got ${JSON.stringify(entry.slice(at + 1))})` });
+    ctx.addIssue({ code: 'custom', message: 'the scopes of this entry must be read, write or read+write' });
     return z.NEVER;
   }
   return { token, scopes: [...new Set(scopes)] as ApiScope[] };
