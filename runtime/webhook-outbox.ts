@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WebhookConfig } from '../schemas/config.js';
+import { subscriptionIdentity, type WebhookConfig, type WebhookSubscription } from '../schemas/config.js';
 import { matchesFilter, type FlagTransition } from '../schemas/flags.js';
 import type { FlagSink } from '../scoring/index.js';
 import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../transforms/index.js';
@@ -13,16 +13,17 @@ import { enqueueOutbox, pendingOutbox, settleOutbox, type Store } from '../trans
 /** Durable record of webhook messages (see transforms/webhook-outbox.ts). */
 export interface WebhookOutbox {
   enqueue(webhook: string, messages: ReadonlyArray<{ transition_id: string; body: string }>): Promise<void>;
+  /** Records a message's state after `attempts` attempts (`pending`: more will follow). */
   settle(
     webhook: string,
-    message: { transition_id: string; body: string; state: 'delivered' | 'failed'; attempts: number; enqueuedAt: string },
+    message: { transition_id: string; body: string; state: 'pending' | 'delivered' | 'failed'; attempts: number; enqueuedAt: string },
   ): Promise<void>;
-  pending(webhook: string): Promise<Array<{ transition_id: string; body: string; enqueued_at: string }>>;
+  pending(webhook: string): Promise<Array<{ transition_id: string; body: string; enqueued_at: string; attempts: number }>>;
 }
 
-/** Outbox key of a subscription: its URL, hashed so credentials in it are not stored. */
-export function webhookKey(url: string): string {
-  return createHash('sha256').update(url).digest('hex').slice(0, 24);
+/** Outbox key of a subscription: its identity (id, or URL and filters), hashed so credentials in a URL are not stored. */
+export function webhookKey(subscription: WebhookSubscription): string {
+  return createHash('sha256').update(subscriptionIdentity(subscription)).digest('hex').slice(0, 24);
 }
 
 /** A flag sink that only records matching transitions in the outbox; the leader delivers them. */
@@ -31,7 +32,7 @@ export function webhookOutboxSink(config: WebhookConfig, outbox: WebhookOutbox):
     async publish(transitions: readonly FlagTransition[]) {
       for (const subscription of config.subscriptions) {
         const messages = transitions.filter((t) => matchesFilter(t, subscription)).map((t) => ({ transition_id: t.transition_id, body: JSON.stringify(t) }));
-        if (messages.length > 0) await outbox.enqueue(webhookKey(subscription.url), messages);
+        if (messages.length > 0) await outbox.enqueue(webhookKey(subscription), messages);
       }
     },
   };

@@ -55,11 +55,25 @@ const apiTokenEntry = z.string().transform((entry, ctx) => {
 });
 
 const webhookEntry = z.object({
+  /** Names the subscription's outbox lane; needed only to tell apart subscriptions with the same URL and filters. */
+  id: z.string().min(1).max(64).optional(),
   url: z.url({ protocol: /^https?$/ }),
   secret: z.string().min(16, 'secret must be at least 16 characters'),
   codes: z.array(z.string().min(1)).optional(),
   severities: z.array(z.enum(['red', 'warning'])).optional(),
 });
+
+/**
+ * What tells webhook subscriptions apart (their outbox lane): the `id` when set,
+ * else the URL with its filters. Not the secret, so rotating it keeps the lane;
+ * a subscription with neither id nor filters keeps the URL alone (its lane from
+ * before filters counted).
+ */
+export function subscriptionIdentity(subscription: { id?: string | undefined; url: string; codes?: string[] | undefined; severities?: string[] | undefined }): string {
+  if (subscription.id !== undefined) return `id:${subscription.id}`;
+  if (!subscription.codes && !subscription.severities) return subscription.url;
+  return JSON.stringify([subscription.url, [...(subscription.codes ?? [])].sort(), [...(subscription.severities ?? [])].sort()]);
+}
 
 /** The products file shipped with the service, found relative to this module so any working directory works. */
 export const DEFAULT_PRODUCTS_FILE = packageFile('config', 'products.json');
@@ -192,7 +206,7 @@ export const envSchema = z
     /** Bytes written to one stream that its client has not read yet; a client further behind is dropped. Default 1048576 (1 MiB). */
     SSE_MAX_BUFFER_BYTES: intFromEnv(4096, 256 * 1024 * 1024).default(1_048_576),
     /**
-     * Webhook subscriptions as a JSON array of `{"url", "secret", "codes"?, "severities"?}`:
+     * Webhook subscriptions as a JSON array of `{"url", "secret", "codes"?, "severities"?, "id"?}`:
      * each flag transition whose code and severity match is POSTed to `url`, signed with `secret`.
      * Default `[]` (none).
      */
@@ -206,7 +220,17 @@ export const envSchema = z
           return z.NEVER;
         }
       })
-      .pipe(z.array(webhookEntry))
+      .pipe(
+        z.array(webhookEntry).superRefine((subscriptions, ctx) => {
+          const seen = new Map<string, number>();
+          subscriptions.forEach((s, i) => {
+            const identity = subscriptionIdentity(s);
+            const first = seen.get(identity);
+            if (first === undefined) seen.set(identity, i);
+            else ctx.addIssue({ code: 'custom', path: [i], message: `subscriptions ${first} and ${i} have the same URL and filters: give them distinct "id"s` });
+          });
+        }),
+      )
       .default([]),
     /** Delivery attempts per webhook message before it is given up (logged). Default 10. */
     WEBHOOK_MAX_ATTEMPTS: intFromEnv(1, 100).default(10),

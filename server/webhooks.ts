@@ -53,6 +53,8 @@ interface Queued {
   body: string;
   kind: string;
   enqueuedAt: string;
+  /** Attempts already made, by this process or an earlier run (from the outbox). */
+  attempts: number;
 }
 
 class RetryableFailure extends Error {
@@ -79,7 +81,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const lanes = config.subscriptions.map((subscription) => ({
     subscription,
     label: describeUrl(subscription.url),
-    key: webhookKey(subscription.url),
+    key: webhookKey(subscription),
     queue: [] as Queued[],
     running: false,
   }));
@@ -120,7 +122,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         headers: {
           'content-type': 'application/json',
           'user-agent': options.userAgent ?? 'usage-readiness-webhooks',
-          [SIGNATURE_HEADER]: signBody(subscription.secret, message.body),
+          [SIGNATURE_HEADER]: signBody(subscription.secret, timestamp, message.body),
           [TIMESTAMP_HEADER]: timestamp,
           [IDEMPOTENCY_HEADER]: message.id,
           'x-readiness-transition': message.kind,
@@ -143,10 +145,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   // Best effort: a settle that fails leaves the message pending, so it is sent again after a restart.
   // Messages this process finished, so a `resume()` racing their settle row does not send them again.
   const finished = new Set<string>();
-  async function settle(lane: Lane, message: Queued, state: 'delivered' | 'failed', attempts: number): Promise<void> {
+  async function settle(lane: Lane, message: Queued, state: 'pending' | 'delivered' | 'failed', attempts: number): Promise<void> {
     if (!options.outbox) return;
-    if (finished.size > 50_000) finished.clear();
-    finished.add(`${lane.key}:${message.id}`);
+    if (state !== 'pending') {
+      if (finished.size > 50_000) finished.clear();
+      finished.add(`${lane.key}:${message.id}`);
+    }
     try {
       await options.outbox.settle(lane.key, { transition_id: message.id, body: message.body, state, attempts, enqueuedAt: message.enqueuedAt });
     } catch (error) {
@@ -155,7 +159,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   }
 
   async function deliver(lane: Lane, message: Queued): Promise<void> {
-    for (let attemptNo = 1; ; attemptNo++) {
+    // Counting goes on from what an earlier run recorded, so a restart does not reset it.
+    for (let attemptNo = message.attempts + 1; ; attemptNo++) {
       if (stopController.signal.aborted) return;
       try {
         await attempt(lane.subscription, message, attemptNo);
@@ -174,6 +179,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         }
         const delayMs = Math.min(config.retryMaxMs, Math.max(backoff(attemptNo), error.retryAfterMs ?? 0));
         options.onAttempt?.('retried', lane.label);
+        await settle(lane, message, 'pending', attemptNo);
         logger.warn({ webhook: lane.label, transition: message.id, attempt: attemptNo, delayMs, err: error.message }, 'webhook delivery failed; retrying');
         await sleep(delayMs);
       }
@@ -203,7 +209,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         lane,
         messages: transitions
           .filter((t) => matchesFilter(t, lane.subscription))
-          .map((t): Queued => ({ id: t.transition_id, body: JSON.stringify(t), kind: t.kind, enqueuedAt })),
+          .map((t): Queued => ({ id: t.transition_id, body: JSON.stringify(t), kind: t.kind, enqueuedAt, attempts: 0 })),
       }));
       // Recorded before anything is sent: if this fails, the publishing pass fails and is retried.
       if (options.outbox) {
@@ -230,7 +236,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         if (pending.length === 0) continue;
         // Appended: the queue's head may be in flight.
         lane.queue.push(
-          ...pending.map((m) => ({ id: m.transition_id, body: m.body, kind: (JSON.parse(m.body) as { kind: string }).kind, enqueuedAt: m.enqueued_at })),
+          ...pending.map((m) => ({ id: m.transition_id, body: m.body, kind: (JSON.parse(m.body) as { kind: string }).kind, enqueuedAt: m.enqueued_at, attempts: m.attempts })),
         );
         resumed += pending.length;
         logger.info({ webhook: lane.label, messages: pending.length }, 'queued webhook messages found pending in the outbox');

@@ -26,7 +26,7 @@ export async function enqueueOutbox(store: Store, webhook: string, messages: rea
 export async function settleOutbox(
   store: Store,
   webhook: string,
-  message: OutboxMessage & { state: Exclude<OutboxState, 'pending'>; attempts: number; enqueuedAt: string },
+  message: OutboxMessage & { state: OutboxState; attempts: number; enqueuedAt: string },
 ): Promise<void> {
   await store.insert('webhook_outbox', [
     {
@@ -43,12 +43,14 @@ export async function settleOutbox(
 
 export interface PendingOutboxMessage extends OutboxMessage {
   enqueued_at: string;
+  /** Attempts already made (by this or an earlier run). */
+  attempts: number;
 }
 
 /** Messages of one webhook still pending, oldest first. */
 export async function pendingOutbox(store: Store, webhook: string, limit: number): Promise<PendingOutboxMessage[]> {
-  return store.query<PendingOutboxMessage>(
-    `SELECT o.transition_id AS transition_id, o.body AS body,
+  const rows = await store.query<Omit<PendingOutboxMessage, 'attempts'> & { attempts: number | string }>(
+    `SELECT o.transition_id AS transition_id, o.body AS body, o.attempts AS attempts,
             formatDateTime(o.enqueued_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS enqueued_at
      FROM {db}.webhook_outbox AS o FINAL
      WHERE o.webhook = {webhook:String} AND o.state = 'pending'
@@ -56,6 +58,7 @@ export async function pendingOutbox(store: Store, webhook: string, limit: number
      LIMIT {limit:UInt32}`,
     { webhook, limit },
   );
+  return rows.map((r) => ({ ...r, attempts: Number(r.attempts) }));
 }
 
 export async function outboxStates(store: Store, webhook: string): Promise<Array<{ transition_id: string; state: OutboxState; attempts: number }>> {

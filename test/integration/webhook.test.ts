@@ -113,10 +113,14 @@ describe('webhooks (real receiver, real service)', () => {
       expect(delivery.headers['idempotency-key']).toBe(resolved!.transition_id);
       expect(delivery.headers['x-readiness-transition']).toBe('resolved');
       expect(Number(delivery.headers['x-readiness-timestamp'])).toBeGreaterThan(1_700_000_000);
-      const signature = delivery.headers['x-readiness-signature'] as string;
-      expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
-      expect(verifySignature(SECRET, delivery.body, signature)).toBe(true);
-      expect(verifySignature(OTHER_SECRET, delivery.body, signature)).toBe(false);
+      const signed = { signature: delivery.headers['x-readiness-signature'] as string, timestamp: delivery.headers['x-readiness-timestamp'] as string };
+      expect(signed.signature).toMatch(/^v1=[0-9a-f]{64}$/);
+      expect(verifySignature(SECRET, delivery.body, signed)).toBe(true);
+      expect(verifySignature(OTHER_SECRET, delivery.body, signed)).toBe(false);
+      // The timestamp is signed: another one does not verify, and neither does the same request replayed later.
+      expect(verifySignature(SECRET, delivery.body, { ...signed, timestamp: String(Number(signed.timestamp) - 1) })).toBe(false);
+      const later = (Number(signed.timestamp) + 3600) * 1000;
+      expect(verifySignature(SECRET, delivery.body, signed, { now: () => later })).toBe(false);
       expect(JSON.parse(delivery.body.toString('utf8'))).toEqual(resolved);
     }
     expect(first.headers['x-readiness-attempt']).toBe('1');
@@ -188,13 +192,19 @@ describe('webhooks (real receiver, real service)', () => {
     await waitFor(() => receiver.received.length >= 2 && rejecting.received.length >= 2);
     // A restart while the receiver is down: both messages stay pending for it; the 4xx ones are settled as failed.
     await first.stop(0);
-    expect((await outboxStates(store, webhookKey(receiver.url))).map((m) => m.state)).toEqual(['pending', 'pending']);
+    expect((await outboxStates(store, webhookKey({ url: receiver.url, secret: SECRET }))).map((m) => m.state)).toEqual(['pending', 'pending']);
     await waitFor(() => rejecting.received.length >= 2);
-    const failed = await outboxStates(store, webhookKey(rejecting.url));
+    const failed = await outboxStates(store, webhookKey({ url: rejecting.url, secret: SECRET }));
     expect(failed.map((m) => [m.transition_id, m.state, m.attempts])).toEqual([
       ['tr_outbox_1', 'failed', 1],
       ['tr_outbox_2', 'failed', 1],
     ]);
+
+    // Each failed attempt is recorded, so the count goes on after the restart.
+    const triedBefore = receiver.received.filter((r) => r.headers['idempotency-key'] === 'tr_outbox_1').length;
+    const recorded = (await outboxStates(store, webhookKey({ url: receiver.url, secret: SECRET }))).find((m) => m.transition_id === 'tr_outbox_1')!;
+    expect(recorded.attempts).toBeGreaterThanOrEqual(triedBefore - 1);
+    expect(recorded.attempts).toBeGreaterThan(0);
 
     receiver.recover();
     const before = receiver.received.length;
@@ -203,10 +213,11 @@ describe('webhooks (real receiver, real service)', () => {
     await waitFor(() => receiver.received.length >= before + 2);
     const delivered = receiver.received.slice(before).map((r) => r.headers['idempotency-key']);
     expect(delivered).toEqual(['tr_outbox_1', 'tr_outbox_2']);
+    expect(Number(receiver.received[before]!.headers['x-readiness-attempt'])).toBe(recorded.attempts + 1);
     await waitFor(() => second.pending === 0);
     let states: Array<{ state: string }> = [];
     for (let i = 0; i < 100; i++) {
-      states = await outboxStates(store, webhookKey(receiver.url));
+      states = await outboxStates(store, webhookKey({ url: receiver.url, secret: SECRET }));
       if (states.every((m) => m.state === 'delivered')) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -231,8 +242,8 @@ describe('webhooks (real receiver, real service)', () => {
     const transition = transitionFixture({ transition_id: 'tr_cli_1', flag_id: 'fl_cli' });
     // What `score`/`assess` do: record only.
     await webhookOutboxSink(config, storeWebhookOutbox(store)).publish([transition]);
-    expect((await outboxStates(store, webhookKey(receiver.url))).map((m) => m.state)).toEqual(['pending']);
-    expect(await outboxStates(store, webhookKey(other.url))).toEqual([]);
+    expect((await outboxStates(store, webhookKey({ url: receiver.url, secret: SECRET, codes: ['low_engagement'] }))).map((m) => m.state)).toEqual(['pending']);
+    expect(await outboxStates(store, webhookKey({ url: other.url, secret: SECRET, codes: ['champion_inactive'] }))).toEqual([]);
 
     // What the service does on its outbox poll.
     const dispatcher = createWebhookDispatcher({ config, logger: testLogger, outbox: storeWebhookOutbox(store) });
@@ -242,7 +253,7 @@ describe('webhooks (real receiver, real service)', () => {
     expect(JSON.parse(receiver.received[0]!.body.toString('utf8'))).toEqual(transition);
     let states: Array<{ state: string }> = [];
     for (let i = 0; i < 100 && states[0]?.state !== 'delivered'; i++) {
-      states = await outboxStates(store, webhookKey(receiver.url));
+      states = await outboxStates(store, webhookKey({ url: receiver.url, secret: SECRET, codes: ['low_engagement'] }));
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(states.map((m) => m.state)).toEqual(['delivered']);
@@ -251,5 +262,24 @@ describe('webhooks (real receiver, real service)', () => {
     expect(receiver.received).toHaveLength(1);
     expect(other.received).toHaveLength(0);
     for (const r of [receiver, other]) await new Promise((resolve) => r.server.close(resolve));
+  });
+
+  it('gives subscriptions with the same URL their own outbox lanes, and refuses two that cannot be told apart', async () => {
+    const store = await createTestStore();
+    const receiver = await startReceiver(0);
+    const red = { url: receiver.url, secret: SECRET, severities: ['red'] };
+    const warnings = { url: receiver.url, secret: OTHER_SECRET, severities: ['warning'] };
+    const config = loadConfig({ WEBHOOKS: JSON.stringify([red, warnings]) }).webhooks;
+    expect(webhookKey(config.subscriptions[0]!)).not.toBe(webhookKey(config.subscriptions[1]!));
+    const outbox = storeWebhookOutbox(store);
+    await webhookOutboxSink(config, outbox).publish([transitionFixture({ transition_id: 'tr_same_url', severity: 'red' })]);
+    expect((await outboxStates(store, webhookKey(config.subscriptions[0]!))).map((m) => m.transition_id)).toEqual(['tr_same_url']);
+    expect(await outboxStates(store, webhookKey(config.subscriptions[1]!))).toEqual([]);
+
+    const twice = JSON.stringify([{ url: receiver.url, secret: SECRET }, { url: receiver.url, secret: OTHER_SECRET }]);
+    expect(() => loadConfig({ WEBHOOKS: twice })).toThrow(/WEBHOOKS\.1: .*distinct "id"s/);
+    const named = loadConfig({ WEBHOOKS: JSON.stringify([{ id: 'ops', url: receiver.url, secret: SECRET }, { id: 'csm', url: receiver.url, secret: OTHER_SECRET }]) }).webhooks;
+    expect(webhookKey(named.subscriptions[0]!)).not.toBe(webhookKey(named.subscriptions[1]!));
+    await new Promise((resolve) => receiver.server.close(resolve));
   });
 });
