@@ -3,7 +3,7 @@ import type { ConsumedRecord, OutgoingMessage } from './kafka-client.js';
 
 /**
  * The dead-letter topic's message format: the original value bytes and key,
- * the original headers (byte for byte, repeats kept), and these headers
+ * the original headers (values byte for byte, repeats kept), and these headers
  * describing the rejection. The README documents the names; they are part of
  * the service's interface.
  */
@@ -32,7 +32,7 @@ export function dlqMessage(record: ConsumedRecord, reason: RejectionReason, mess
     key: record.key,
     value: record.value,
     // Ours describe this rejection: an original of the same name (a replayed copy's) is left out.
-    rawHeaders: record.rawHeaders.filter((h) => !OWN_HEADERS.has(h.name.toString('latin1'))),
+    rawHeaders: record.rawHeaders.filter((h) => !OWN_HEADERS.has(h.name.toString('utf8'))),
     headers: {
       [DLQ_HEADERS.reason]: reason,
       [DLQ_HEADERS.message]: message.length > MAX_HEADER_MESSAGE ? `${message.slice(0, MAX_HEADER_MESSAGE)}…` : message,

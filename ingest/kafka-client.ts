@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   Kafka,
   Partitioners,
@@ -24,7 +23,7 @@ import { ERROR_CODES, ReadinessError, errorMessage } from '../schemas/errors.js'
  * client's own classification.
  */
 
-/** One record header exactly as on the wire: a name need not be UTF-8, and a name may repeat. */
+/** One record header: a name may repeat; values are bytes. */
 export interface RawHeader {
   name: Buffer;
   value: Buffer;
@@ -35,7 +34,7 @@ export interface OutgoingMessage {
   key?: string | Buffer | null;
   value: string | Buffer | null;
   headers?: Record<string, string | Buffer>;
-  /** Headers copied byte for byte (a dead-letter copy's originals); sent before `headers`. */
+  /** Headers copied with their repeats (a dead-letter copy's originals); sent before `headers`. */
   rawHeaders?: readonly RawHeader[];
   partition?: number;
 }
@@ -49,7 +48,7 @@ export interface ConsumedRecord {
   value: Buffer | null;
   /** By name read as UTF-8, for lookups. */
   headers: Record<string, Buffer[]>;
-  /** Every header byte for byte, for copies. */
+  /** Every header in order, repeats included, for copies. */
   rawHeaders: readonly RawHeader[];
   /** Producer or broker timestamp, epoch ms as text. */
   timestamp: string;
@@ -146,7 +145,7 @@ export interface KafkaClient {
   publishJson(topic: string, key: string, value: unknown, headers?: Record<string, string>): Promise<void>;
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
   /** Creates the topics that do not exist yet (partitions default to the broker's); returns the names it created. */
-  ensureTopics(topics: readonly { topic: string; partitions?: number }[]): Promise<string[]>;
+  ensureTopics(topics: readonly { topic: string; partitions?: number; config?: Record<string, string> }[]): Promise<string[]>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   topicOffsets(topic: string): Promise<PartitionRange[]>;
@@ -236,40 +235,11 @@ function saslOptions(config: KafkaConfig): SASLOptions | undefined {
 }
 
 /*
- * Header names are strings in the client, decoded and encoded as UTF-8, so a name that is not
- * UTF-8 would be altered in a dead-letter copy. The client's varint-string codec serves record
- * header names and nothing else; reading and writing it as latin1 (one character per byte) makes
- * names byte-exact. Below, every name the client hands over is such a byte string, and every
- * name given to it is made one.
+ * Header names are strings in the client, decoded and encoded as UTF-8 (it sizes records by the
+ * UTF-8 length of each name), so a name that is not UTF-8 reaches this service already altered;
+ * values, repeats and their order per name are kept byte for byte.
  */
-{
-  const load = createRequire(import.meta.url);
-  const { prototype: decoder } = load('kafkajs/src/protocol/decoder') as {
-    prototype: { readVarInt(): number; buffer: Buffer; offset: number; readVarIntString(): string | null };
-  };
-  decoder.readVarIntString = function readVarIntString(this: typeof decoder) {
-    const length = this.readVarInt();
-    if (length === -1) return null;
-    const value = this.buffer.toString('latin1', this.offset, this.offset + length);
-    this.offset += length;
-    return value;
-  };
-  const { prototype: encoder } = load('kafkajs/src/protocol/encoder') as {
-    prototype: { writeVarInt(n: number): unknown; writeBufferInternal(b: Buffer): unknown; writeVarIntString(v: string | null): unknown };
-  };
-  encoder.writeVarIntString = function writeVarIntString(this: typeof encoder, value: string | null) {
-    if (value === null || value === undefined) {
-      this.writeVarInt(-1);
-      return this;
-    }
-    const bytes = Buffer.from(value, 'latin1');
-    this.writeVarInt(bytes.byteLength);
-    this.writeBufferInternal(bytes);
-    return this;
-  };
-}
-
-const byteName = (name: string | Buffer) => (typeof name === 'string' ? Buffer.from(name, 'utf8') : name).toString('latin1');
+const byteName = (name: string | Buffer) => (typeof name === 'string' ? name : name.toString('utf8'));
 
 /** Client header objects for a message: raw headers first, then named ones; repeats as arrays. */
 function clientHeaders(m: OutgoingMessage): IHeaders | undefined {
@@ -293,9 +263,9 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRe
     const raw: RawHeader[] = [];
     for (const [name, given] of Object.entries(m.headers)) {
       if (given === undefined) continue;
-      const bytes = Buffer.from(name, 'latin1');
+      const bytes = Buffer.from(name, 'utf8');
       const values = (Array.isArray(given) ? given : [given]).map((v) => (typeof v === 'string' ? Buffer.from(v) : v));
-      (headers[bytes.toString('utf8')] ??= []).push(...values);
+      (headers[name] ??= []).push(...values);
       for (const value of values) raw.push({ name: bytes, value });
     }
     rawHeaders = raw;
@@ -412,7 +382,11 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): KafkaCli
         await a.createTopics({
           waitForLeaders: true,
           // No partition count: the broker's default (num.partitions).
-          topics: missing.map((t) => (t.partitions === undefined ? { topic: t.topic } : { topic: t.topic, numPartitions: t.partitions })),
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            ...(t.partitions === undefined ? {} : { numPartitions: t.partitions }),
+            ...(t.config ? { configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })) } : {}),
+          })),
         });
         return missing.map((t) => t.topic);
       });

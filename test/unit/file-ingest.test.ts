@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFile, type DlqFileEntry } from '../../ingest/index.js';
 import { dailyActiveUsers, eventCount, rejectionCounts, type Store } from '../../transforms/index.js';
 import { testLogger } from '../helpers/logger.js';
+import { refusingStore } from '../helpers/refusing-store.js';
 import { createTestStore } from '../helpers/store.js';
 
 const config = { batchMaxRows: 3, batchMaxWaitMs: 60_000, maxEventBytes: 512, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), lagLogIntervalMs: 60_000, retryInitialMs: 1, retryMaxMs: 2 };
@@ -62,6 +63,21 @@ describe('ingest --file into the embedded store', () => {
     ]);
     const counts = await rejectionCounts(store);
     expect(Object.fromEntries(counts.map((c) => [c.reason, c.count]))).toEqual({ invalid_json: 1, invalid_utf8: 1, schema_violation: 1, oversized: 1 });
+  });
+
+  it('a row the store refuses as a statement error is dead-lettered as store_rejected; the rest of its batch is stored', async () => {
+    const store = refusingStore(await createTestStore(), '"event_id":"bad-row"');
+    const input = writeInput([ev('1', 'u1', '2026-01-05'), ev('2', 'u2', '2026-01-05'), ev('bad-row', 'u3', '2026-01-05'), ev('4', 'u4', '2026-01-06')]);
+    const dlq = join(mkdtempSync(join(tmpdir(), 'ur-dlq-')), 'dlq.ndjson');
+    const summary = await run(store, input, dlq);
+    expect(summary).toMatchObject({ received: 4, accepted: 3, rejected: 1, rejectedByReason: { store_rejected: 1 } });
+    expect(store.refusals()).toBeGreaterThan(0);
+    expect(await eventCount(store)).toBe(3);
+    const entries = readFileSync(dlq, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DlqFileEntry);
+    expect(entries).toMatchObject([{ line: 3, reason: 'store_rejected', message: expect.stringMatching(/Cannot parse input/) as unknown }]);
+    expect(entries[0]!.text).toBe(ev('bad-row', 'u3', '2026-01-05'));
+    const counts = await rejectionCounts(store);
+    expect(counts.map((c) => [c.reason, c.count])).toEqual([['store_rejected', 1]]);
   });
 
   it('running the same file twice changes no aggregate', async () => {
