@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Stops the broker started by scripts/kafka/start.sh and waits for it to exit.
+# Stops the broker started by scripts/kafka/start.sh (same KAFKA_RUN_DIR) and waits for it to
+# exit. Its data stays in the run directory; `start.sh --reset` deletes it.
 set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-pidfile="$root/.cache/kafka/broker.pid"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
 [ -f "$pidfile" ] || exit 0
 pid=$(cat "$pidfile")
 if kill -0 "$pid" 2>/dev/null; then
