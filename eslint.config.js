@@ -14,7 +14,7 @@ export default tseslint.config(
       globals: Object.fromEntries(
         [
           'window', 'document', 'location', 'history', 'localStorage', 'fetch', 'AbortController', 'TextDecoder',
-          'URLSearchParams', 'FormData', 'CSS', 'setTimeout', 'clearTimeout', 'console',
+          'URLSearchParams', 'URL', 'FormData', 'CSS', 'setTimeout', 'clearTimeout', 'console',
         ].map((name) => [name, 'readonly']),
       ),
     },

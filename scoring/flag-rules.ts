@@ -119,7 +119,7 @@ function usageBelowThreshold(c: Completion, m: UsageMetrics, t: Thresholds, seat
       unmet.length === 0
         ? 'Usage completion met'
         : `Usage completion not met (${unmet.length} of ${c.criteria.length} criteria): ${unmet.map((x) => describeCriterion(x, m, t, seats)).join('; ')}`,
-    short: `${unmet.length} of ${c.criteria.length}`,
+    short: `${unmet.length} of ${c.criteria.length} unmet`,
     value: unmet.length,
     subjects: unmet.map((x) => x.name).sort(),
     active: !c.complete,

@@ -75,6 +75,8 @@ const DASHBOARD_CSP = {
 
 const PUBLIC_DIR = packageFile('server', 'public');
 const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+/** htm's standalone build: Preact, its hooks and htm in one ES module, so the dashboard needs no build step. */
+const HTM_DIR = join(dirname(createRequire(import.meta.url).resolve('htm')), '..', 'preact');
 
 /** Builds the HTTP application (routes, auth, errors, OpenAPI, dashboard) without listening. */
 export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams: () => void }> {
@@ -196,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
   // The dashboard: static files and the vendored chart library, no CDN.
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: '5m' });
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, maxAge: '1d' });
+  await app.register(fastifyStatic, { root: HTM_DIR, prefix: '/vendor/htm/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/standalone.mjs' });
 
   return { app, closeStreams: () => sse.closeAll() };
 }
