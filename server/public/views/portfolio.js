@@ -8,8 +8,14 @@ const PAGE = 25;
 /** Filter and sort parameters the list understands, kept in the address (#/?…). */
 export const LIST_PARAMS = ['q', 'csm', 'product_type', 'band', 'flag', 'ready', 'needs_attention', 'sort', 'order', 'offset'];
 
-/** @param {URLSearchParams} params @param {Record<string, string | number | undefined>} change */
-function navigate(params, change) {
+/**
+ * Moves the list to new parameters. Reads the current ones from the address, not from a
+ * rendered view's closure, so a control on a view about to be replaced cannot undo a newer change.
+ * @param {unknown} _rendered the parameters the calling view was rendered with (unused, see above)
+ * @param {Record<string, string | number | undefined>} change
+ */
+function navigate(_rendered, change) {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const next = new URLSearchParams();
   for (const k of LIST_PARAMS) {
     const v = k in change ? change[k] : params.get(k);
