@@ -77,11 +77,12 @@ function App() {
   }, [tokenEpoch]);
 
   const { path, params } = route;
-  const common = { setAsOf, onError: setError, key: `${location.hash}|${refresh}|${tokenEpoch}` };
+  // A live refresh re-reads the view in place (`refresh`); a navigation or a new token mounts it afresh (`key`).
+  const common = { setAsOf, onError: setError, refresh, key: `${location.hash}|${tokenEpoch}` };
   let view;
   if (error instanceof ApiError && error.status === 401) view = html`<${TokenPrompt} onToken=${() => { setError(null); setTokenEpoch((n) => n + 1); }} />`;
   else if (error) view = html`<div class="card"><div class="error-box" role="alert">Could not load: ${error instanceof Error ? error.message : String(error)}</div></div>`;
-  else if (path[0] === 'accounts' && path.length === 3) view = html`<${Account} ...${common} account=${path[1]} product=${path[2]} toast=${setToast} />`;
+  else if (path[0] === 'accounts' && path.length === 3) view = html`<${Account} ...${common} account=${path[1]} product=${path[2]} toast=${setToast} reload=${() => setRefresh((n) => n + 1)} />`;
   else if (path[0] === 'product-types') view = html`<${ProductTypes} ...${common} />`;
   else if (path[0] === 'calibration') view = html`<${Calibration} ...${common} />`;
   else view = html`<${Portfolio} ...${common} params=${params} />`;

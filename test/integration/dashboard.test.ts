@@ -33,6 +33,9 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
   let desktop: BrowserContext;
   let page: Page;
   let all: List;
+  const cspViolations: string[] = [];
+  /** Last-Event-ID of each request the dashboard made to the flag stream. */
+  const streamRequests: Array<string | undefined> = [];
 
   const api = async <T>(path: string): Promise<T> => (await (await fetch(`${t.base}${path}`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).json()) as T;
   const rows = () => page.locator('table.portfolio tr.row');
@@ -55,6 +58,13 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     page = await desktop.newPage();
     page.on('pageerror', (error) => {
       throw error;
+    });
+    // The service's Content-Security-Policy must fit the dashboard: nothing it uses is refused.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('request', (request) => {
+      if (request.url().endsWith('/v1/flags/stream')) streamRequests.push(request.headers()['last-event-id']);
     });
     mkdirSync(ARTIFACTS, { recursive: true });
     all = await api<List>('/v1/readiness?limit=500');
@@ -167,12 +177,22 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
     await page.fill('[data-testid="assessment-form"] input[name="score"]', '9');
     await page.fill('[data-testid="assessment-form"] textarea[name="evidence"]', 'executive sponsor joined the QBR');
     await page.fill('[data-testid="assessment-form"] input[name="assessed_by"]', 'Ana Souza');
-    await page.click('[data-testid="assessment-form"] button[type="submit"]');
+    const [posted] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/assessments') && r.request().method() === 'POST'),
+      page.click('[data-testid="assessment-form"] button[type="submit"]'),
+    ]);
+    expect(posted.status(), await posted.text()).toBe(201);
     await poll(() => score.textContent()).toMatch(/^\d+\.\d\d/);
     await poll(() => page.locator('#toast').textContent()).toMatch(/Score — → \d+\.\d\d|Onboarding overdue/);
     expect(await page.locator('tr.missing[data-dimension="stakeholder"]').count()).toBe(0);
     await poll(() => page.locator('[data-testid="current-scores"] tr[data-dimension="stakeholder"]').textContent()).toMatch(/9\.0Ana Souza/);
     console.log(`dashboard screenshot: ${await shot(page, 'dashboard-account.png')}`);
+
+    // The assessment's transitions came over the stream; the stream is cut (a restart, a proxy):
+    // the dashboard reconnects with the last transition it saw.
+    t.service.http.app.server.closeAllConnections();
+    await poll(() => streamRequests.filter((id) => id !== undefined).length).toBeGreaterThan(0);
+    await poll(() => page.locator('#live').getAttribute('class')).toContain('on');
 
     // A forecast for an account whose usage is not complete.
     const incomplete = all.items.find((r) => !r.usage.complete && r.forecast.some((f) => f.status !== 'met'))!;
@@ -190,6 +210,7 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
       expect(await page.locator(`[data-testid="trend-${type}"]`).textContent()).toMatch(/median \d+% \(IQR \d+%–\d+%\)/);
     }
     console.log(`dashboard screenshot: ${await shot(page, 'dashboard-product-types.png')}`);
+    expect(cspViolations).toEqual([]);
   });
 
   it('fits a 390 px wide phone screen on every page', async () => {

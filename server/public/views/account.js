@@ -197,10 +197,9 @@ function AssessmentForm({ r, onDone }) {
     </form></section>`;
 }
 
-/** @param {{ account: string, product: string, setAsOf: (d: string | null) => void, onError: (e: unknown) => void, toast: (m: string) => void }} props */
-export function Account({ account, product, setAsOf, onError, toast }) {
+/** @param {{ account: string, product: string, refresh: number, reload: () => void, setAsOf: (d: string | null) => void, onError: (e: unknown) => void, toast: (m: string) => void }} props */
+export function Account({ account, product, refresh, reload, setAsOf, onError, toast }) {
   const [detail, setDetail] = useState(/** @type {any} */ (null));
-  const [version, setVersion] = useState(0);
   useEffect(() => {
     let current = true;
     api(`/v1/accounts/${encodeURIComponent(account)}/products/${encodeURIComponent(product)}/readiness`).then(
@@ -215,7 +214,7 @@ export function Account({ account, product, setAsOf, onError, toast }) {
     return () => {
       current = false;
     };
-  }, [account, product, version]);
+  }, [account, product, refresh]);
   if (!detail) return html`<div class="card empty">Loading…</div>`;
   const r = detail.report;
   return html`
@@ -229,6 +228,6 @@ export function Account({ account, product, setAsOf, onError, toast }) {
     <div class="grid two"><${Explanation} e=${detail.explanation} /><${Timeline} transitions=${detail.transitions || []} /></div>
     <${AssessmentForm} r=${r} onDone=${(/** @type {any} */ result) => {
       toast(`Assessment recorded. Score ${fmt(result.previous && result.previous.score, 2)} → ${fmt(result.report && result.report.graduation.score, 2)}`);
-      setVersion((v) => v + 1);
+      reload();
     }} />`;
 }

@@ -159,8 +159,8 @@ export function trendWords(rel) {
   return p === 0 ? 'flat' : `${rel < 0 ? 'down' : 'up'} ${p}% a week`;
 }
 
-/** @param {{ params: URLSearchParams, setAsOf: (d: string | null) => void, onError: (e: unknown) => void }} props */
-export function Portfolio({ params, setAsOf, onError }) {
+/** @param {{ params: URLSearchParams, refresh: number, setAsOf: (d: string | null) => void, onError: (e: unknown) => void }} props */
+export function Portfolio({ params, refresh, setAsOf, onError }) {
   const [data, setData] = useState(/** @type {{ list: any, summary: any } | null} */ (null));
   const key = params.toString();
   useEffect(() => {
@@ -181,7 +181,7 @@ export function Portfolio({ params, setAsOf, onError }) {
     return () => {
       current = false;
     };
-  }, [key]);
+  }, [key, refresh]);
   if (!data) return html`<div class="card empty">Loading…</div>`;
   const { list, summary } = data;
   const csms = [...new Set(list.items.map((/** @type {any} */ r) => r.csm).filter(Boolean).concat(params.get('csm') ? [params.get('csm')] : []))].sort();

@@ -30,8 +30,8 @@ function TypeTrend({ t }) {
   </section>`;
 }
 
-/** @param {{ setAsOf: (d: string | null) => void, onError: (e: unknown) => void }} props */
-export function ProductTypes({ setAsOf, onError }) {
+/** @param {{ refresh: number, setAsOf: (d: string | null) => void, onError: (e: unknown) => void }} props */
+export function ProductTypes({ refresh, setAsOf, onError }) {
   const [summary, setSummary] = useState(/** @type {any} */ (null));
   useEffect(() => {
     let current = true;
@@ -47,7 +47,7 @@ export function ProductTypes({ setAsOf, onError }) {
     return () => {
       current = false;
     };
-  }, []);
+  }, [refresh]);
   if (!summary) return html`<div class="card empty">Loading…</div>`;
   return html`
     <section class="card"><div class="card-head"><h2>Readiness by product type</h2></div>
