@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     `| threshold sweeps with a suggestion | ${m.sweeps} |`,
     `| generation, for reference | ${s(generateMs)} |`,
     '',
+    '**Reading.** `calibrate` is two queries run side by side: the counts (snapshot at graduation, then every group in one GROUP BY) and the coverage; each joins the key columns of every stored snapshot (account, product, day) with the graduation days, so the time grows with the snapshots stored, while the report JSON is read only for the chosen rows. Memory stays near the engine\'s baseline because the join\'s build side is the graduations (one row per outcome), not the snapshots.',
+    '',
   ].join('\n');
   process.stdout.write(`${section}\n`);
   if (!values['no-write']) {
