@@ -258,7 +258,7 @@ async function waitForServer(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -341,6 +341,8 @@ async function measure(accounts: number, duration: number, connections: number):
       return result;
     };
     const mixed = await run('mixed');
+    // Let requests still queued from the first load finish before the second starts.
+    await fetch(`${url}/v1/readiness?limit=1&needs_attention=false&sort=csm`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const cold = await run('cold-views');
     const server_peak_rss_mib = peakRssMiB(server.pid!);
     return { accounts, events, generate_s, score: scored, mixed, cold, server_peak_rss_mib, pool: pool.size, load_before };
