@@ -158,7 +158,8 @@ async function score(dir: string): Promise<void> {
 async function serve(dir: string): Promise<void> {
   const { main, processRunEnv } = await import('../cli/main.js');
   const run = processRunEnv();
-  const env = { ...process.env, DATA_DIR: dir, CLICKHOUSE_DATABASE: 'bench', DEMO_DATA: 'off', SCORING_CRON: 'off', LOG_LEVEL: 'warn', API_TOKENS: `${TOKEN}:read` };
+  // One token drives all the load: the per-token rate limit would measure itself, so it is off.
+  const env = { ...process.env, DATA_DIR: dir, CLICKHOUSE_DATABASE: 'bench', DEMO_DATA: 'off', SCORING_CRON: 'off', LOG_LEVEL: 'warn', API_TOKENS: `${TOKEN}:read`, RATE_LIMIT_MAX: '0' };
   process.exitCode = await main(['serve'], { ...run, env });
 }
 
