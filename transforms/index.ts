@@ -39,3 +39,5 @@ export type { GraduationRow, GraduationParams, CountRow, CountParams, Calibratio
 export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
 export type { ProductTrendRule, TrendRow } from './usage-trends.js';
 export { lastEventDays } from './freshness.js';
+export { readIdempotencyKey, recordIdempotencyKey } from './idempotency.js';
+export type { IdempotencyRecord } from './idempotency.js';

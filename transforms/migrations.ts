@@ -309,6 +309,26 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 6,
+    name: 'idempotency keys of API requests',
+    statements: [
+      // One row per (scope, key): `started` with the resolved request when it is first seen,
+      // replaced by `done` with the answer; a retry replays the answer instead of acting again.
+      `CREATE TABLE IF NOT EXISTS {db}.idempotency_keys (
+        scope String,
+        key String,
+        request_sha256 String,
+        state LowCardinality(String),
+        request String,
+        status UInt16,
+        response String,
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY (scope, key)
+      TTL toDateTime(updated_at) + INTERVAL 1 DAY`,
+    ],
+  },
+  {
     version: 7,
     name: 'outcomes',
     statements: [

@@ -127,4 +127,42 @@ describe('stored instants out of range', () => {
     expect(res.status, res.text).toBe(201);
     expect(await storedCount()).toBe(before + 1);
   });
+
+  it('an Idempotency-Key makes a retry store nothing twice; the same key with another body is 422', async () => {
+    const body = { dimension: 'technical', score: 7, evidence: 'integration reviewed', assessed_by: 'Ana Souza' };
+    const send = (key: string, payload: object) =>
+      fetch(`${t.base}${ASSESSMENTS}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WRITE_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(payload),
+      });
+    const before = await storedCount();
+    // No assessed_at: without the key, a retry would store a second assessment at a later time.
+    const first = await send('retry-key-0001', body);
+    expect(first.status).toBe(201);
+    const firstBody = (await first.json()) as { assessment: { assessment_id: string } };
+    expect(await storedCount()).toBe(before + 1);
+
+    // The answer was lost; the client retries, twice at once.
+    const retries = await Promise.all([send('retry-key-0001', body), send('retry-key-0001', body)]);
+    for (const retry of retries) {
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(((await retry.json()) as { assessment: { assessment_id: string } }).assessment.assessment_id).toBe(firstBody.assessment.assessment_id);
+    }
+    expect(await storedCount()).toBe(before + 1);
+
+    const reused = await send('retry-key-0001', { ...body, score: 3 });
+    expect(reused.status).toBe(422);
+    expect(((await reused.json()) as ErrorBody).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const badKey = await send('bad key with spaces', body);
+    expect(badKey.status).toBe(400);
+    expect(await storedCount()).toBe(before + 1);
+
+    // Two new requests with distinct keys arriving together are two assessments.
+    const together = await Promise.all([send('retry-key-0002', body), send('retry-key-0003', { ...body, score: 8 })]);
+    expect(together.map((r) => r.status)).toEqual([201, 201]);
+    expect(await storedCount()).toBe(before + 3);
+  });
 });
+
