@@ -13,7 +13,7 @@ export interface CommandContext {
    * Opens the runtime (once): the products file (`--products`, else PRODUCTS_FILE),
    * the migrated store and, when configured, Kafka.
    */
-  runtime(options?: { products?: string | undefined; config?: AppConfig }): Promise<Runtime>;
+  runtime(options?: { products?: string | undefined; config?: AppConfig; elect?: boolean }): Promise<Runtime>;
   close(): Promise<void>;
 }
 
@@ -31,6 +31,7 @@ export async function createContext(options: { run: RunEnv; verbose?: boolean; q
       opened ??= openRuntime(runtimeOptions.config ?? config, {
         logger,
         ...(run.store ? { store: run.store } : {}),
+        ...(runtimeOptions.elect ? { elect: true } : {}),
         ...(runtimeOptions.products !== undefined ? { productsFile: runtimeOptions.products } : {}),
       });
       return opened;

@@ -2,6 +2,7 @@
 export { openRuntime } from './open.js';
 export type { Runtime, RuntimeOptions } from './open.js';
 export { singleProcessLeadership } from './leadership.js';
+export { kafkaLeadership } from './kafka-leadership.js';
 export type { Leadership, Role } from './leadership.js';
 export { startIngestion, requireKafka, parseOptionsFor } from './ingestion.js';
 export type { Ingestion, PartitionLag } from './ingestion.js';

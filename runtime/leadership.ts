@@ -11,7 +11,10 @@ export interface Leadership {
   readonly role: Role;
   /** How the role is decided, for /readyz and the logs. */
   readonly mechanism: 'single-process' | 'kafka-group';
-  /** Calls `listener` with the current role now and on every change. Returns an unsubscribe function. */
+  /**
+   * Calls `listener` with the current role now and on every change; the first call
+   * also enters the election. Returns an unsubscribe function.
+   */
   watch(listener: (role: Role) => void): () => void;
   /** Leaves the election (a follower takes over at once). */
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { errorMessage } from '../schemas/errors.js';
 import type { ProductsConfig } from '../schemas/products.js';
 import { fanOutSink, loadProductsFile, noFlagSink, type FlagSink, type ScoringContext } from '../scoring/index.js';
 import { migrate, openStore, type Store } from '../transforms/index.js';
+import { kafkaLeadership } from './kafka-leadership.js';
 import { singleProcessLeadership, type Leadership } from './leadership.js';
 import { storeWebhookOutbox, webhookOutboxSink, type WebhookOutbox } from './webhook-outbox.js';
 
@@ -22,6 +23,12 @@ export interface RuntimeOptions {
   store?: Store;
   /** Clock of the scoring passes; injectable for tests. */
   now?: () => Date;
+  /**
+   * Take part in the leader election (`serve` replicas). With Kafka configured the
+   * replicas elect one leader through the group `<KAFKA_GROUP_ID>-leader`; otherwise,
+   * and for commands, the process is its own leader.
+   */
+  elect?: boolean;
 }
 
 export interface Runtime {
@@ -55,6 +62,7 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
   const store = options.store ?? (await openMigratedStore(config, logger));
   const outbox = storeWebhookOutbox(store);
   let kafka: KafkaClient | undefined;
+  let leader: Leadership | undefined;
   try {
     const sinks: FlagSink[] = [];
     if (config.kafka) {
@@ -76,7 +84,15 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
       });
     }
     if (config.webhooks.subscriptions.length > 0) sinks.push(webhookOutboxSink(config.webhooks, outbox));
-    const leader = singleProcessLeadership();
+    leader =
+      options.elect && kafka && config.kafka
+        ? await kafkaLeadership(kafka, {
+            name: `${config.kafka.groupId}-leader`,
+            sessionTimeoutMs: config.kafka.leaderSessionTimeoutMs,
+            logger: logger.child({ component: 'leader' }),
+          })
+        : singleProcessLeadership();
+    const elected = leader;
     const now = options.now ?? (() => new Date());
     let closing: Promise<void> | undefined;
     return {
@@ -87,7 +103,7 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
       kafka,
       outbox,
       sinks,
-      leader,
+      leader: elected,
       now,
       scoring(extra = []) {
         const all = [...sinks, ...extra];
@@ -95,7 +111,7 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
       },
       close() {
         closing ??= (async () => {
-          await leader.close().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'leaving the leader election failed'));
+          await elected.close().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'leaving the leader election failed'));
           await kafka?.close().catch(() => undefined);
           await store.close();
         })();
@@ -103,6 +119,7 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
       },
     };
   } catch (error) {
+    await leader?.close().catch(() => undefined);
     await kafka?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;

@@ -137,6 +137,12 @@ export const envSchema = z
     KAFKA_OUTCOMES_TOPIC: z.string().min(1).optional(),
     /** Topic flag transitions are published to. Default `readiness-flags`. */
     KAFKA_FLAGS_TOPIC: z.string().min(1).default('readiness-flags'),
+    /**
+     * Leader election of `serve` replicas: a replica that stops heartbeating for this long
+     * (killed, hung, cut off) loses leadership, and another takes over within about this
+     * time plus a second. Default 10000 (the broker's minimum is usually 6000).
+     */
+    KAFKA_LEADER_SESSION_TIMEOUT_MS: intFromEnv(1_000, 300_000).default(10_000),
     /** Use TLS to the brokers. Default `false`. */
     KAFKA_SSL: boolFromEnv.default(false),
     /** SASL mechanism: `plain`, `scram-sha-256` or `scram-sha-512`. Unset: no SASL. */
@@ -312,6 +318,7 @@ export const configSchema = envSchema.transform((env) => ({
         /** Outcomes topic; undefined: not consumed. */
         outcomesTopic: env.KAFKA_OUTCOMES_TOPIC,
         flagsTopic: env.KAFKA_FLAGS_TOPIC,
+        leaderSessionTimeoutMs: env.KAFKA_LEADER_SESSION_TIMEOUT_MS,
         ssl: env.KAFKA_SSL,
         sasl:
           env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD

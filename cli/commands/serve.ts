@@ -36,7 +36,7 @@ export function registerServe(program: Command, run: RunEnv): void {
             ...ctx.config,
             server: { ...ctx.config.server, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
           };
-          const runtime = await ctx.runtime({ products: opts.products, config });
+          const runtime = await ctx.runtime({ products: opts.products, config, elect: true });
           const service = await startService({ runtime, version });
           ctx.logger.info({ url: service.http.url, store: runtime.store.kind, kafka: Boolean(config.kafka), role: service.role }, 'serving');
           run.stdout(`usage-readiness ${version} is serving on ${service.http.url}`);

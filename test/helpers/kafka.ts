@@ -101,6 +101,7 @@ export async function createTestKafka(brokers: string[], options: { partitions?:
     accountsTopic: `t-accounts-${id}`,
     outcomesTopic: undefined,
     flagsTopic: `t-flags-${id}`,
+    leaderSessionTimeoutMs: 6_000,
     ssl: false,
     sasl: undefined,
   };
