@@ -7,7 +7,7 @@ import { runScoringPass, type PassResult, type ScoringContext } from './pass.js'
 
 export const DEFAULT_SCORING_CRON = '0 * * * *';
 
-/** Disables the schedule, e.g. on every replica but one, so one process scores and publishes. */
+/** Disables the schedule (and the start-up pass): the service then scores only when asked (assessments). */
 export const SCORING_CRON_OFF = 'off';
 
 export interface ScoringSchedule {
