@@ -2,6 +2,55 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Layer boundaries (docs: README "folder" table): dependencies point inward,
+ * cli/, server/ → runtime/ → ingest/, scoring/, transforms/ → schemas/, and
+ * scoring/ → schemas/ only. Each folder lists the folders it must not import.
+ */
+const LAYERS = ['schemas', 'scoring', 'ingest', 'transforms', 'runtime', 'server', 'cli'];
+const FORBIDDEN = {
+  schemas: ['scoring', 'ingest', 'transforms', 'runtime', 'server', 'cli'],
+  scoring: ['ingest', 'transforms', 'runtime', 'server', 'cli'],
+  transforms: ['ingest', 'runtime', 'server', 'cli'],
+  ingest: ['runtime', 'server', 'cli'],
+  runtime: ['server', 'cli'],
+  server: ['cli'],
+  cli: ['server'],
+};
+/** scoring/ modules that still read the store; they move to runtime/ (use cases) or take their rows as arguments. */
+const SCORING_STORE_READERS = [
+  'assess', 'calibrate', 'calibration', 'flag-lifecycle', 'metrics', 'outcomes-load', 'pass', 'reads', 'records-load', 'report', 'summary',
+].map((name) => `scoring/${name}.ts`);
+const layerRules = LAYERS.map((layer) => ({
+  files: [`${layer}/**/*.ts`],
+  // `serve` is the one command whose job is to start the HTTP service.
+  ignores: layer === 'scoring' ? SCORING_STORE_READERS : layer === 'cli' ? ['cli/commands/serve.ts'] : [],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: FORBIDDEN[layer].map((other) => ({
+          group: [`**/${other}/**`, `../${other}`, `../../${other}`],
+          message: `${layer}/ must not import ${other}/ (layers: cli/, server/ → runtime/ → ingest/, scoring/, transforms/ → schemas/; scoring/ → schemas/ only)`,
+        })),
+      },
+    ],
+  },
+}));
+const scoringStoreReaders = {
+  files: SCORING_STORE_READERS,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: FORBIDDEN.scoring
+          .filter((other) => other !== 'transforms')
+          .map((other) => ({ group: [`**/${other}/**`], message: `scoring/ must not import ${other}/` })),
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'data', '.cache', 'coverage', 'server/public/vendor'] },
   js.configs.recommended,
@@ -30,4 +79,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
+  scoringStoreReaders,
 );
