@@ -47,7 +47,7 @@ describe('usage-readiness serve (real CLI process)', () => {
       expect(body.items).toHaveLength(3);
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('<main id="view"');
+      expect(await page.text()).toContain('<div id="root">');
     } finally {
       child.kill('SIGTERM');
     }
