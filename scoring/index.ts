@@ -11,8 +11,6 @@ export type { RecordedAssessments } from './assess.js';
 export { loadAccountsNdjson, loadAssessmentsNdjson, parseAssessmentsNdjson } from './records-load.js';
 export type { LoadSummary, RejectedLine } from './records-load.js';
 export { loadProductsFile } from './products-file.js';
-export { startScoringSchedule, DEFAULT_SCORING_CRON, SCORING_CRON_OFF } from './schedule.js';
-export type { ScoringSchedule, ScheduleOptions } from './schedule.js';
 export { noFlagSink, fanOutSink } from './flag-sink.js';
 export type { FlagSink } from './flag-sink.js';
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../schemas/errors.js';
 import { parseProducts } from '../../schemas/products.js';
-import { startScoringSchedule, type ScoringContext } from '../../scoring/index.js';
+import { startScoringSchedule } from '../../runtime/index.js';
+import type { ScoringContext } from '../../scoring/index.js';
 import { createTestStore } from '../helpers/store.js';
 
 const products = parseProducts(readFileSync('config/products.json', 'utf8'), 'config/products.json');

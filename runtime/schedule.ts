@@ -1,11 +1,9 @@
 import cron from 'node-cron';
 import { ConfigError } from '../schemas/errors.js';
 import { utcToday } from '../schemas/day.js';
-import { runScoringPass, type PassResult, type ScoringContext } from './pass.js';
+import { runScoringPass, type PassResult, type ScoringContext } from '../scoring/index.js';
 
-/** The in-service schedule: a scoring pass for today (UTC) on a cron expression (default hourly). */
-
-export const DEFAULT_SCORING_CRON = '0 * * * *';
+/** The in-service schedule, run by the leader: a scoring pass for today (UTC) on the SCORING_CRON expression. */
 
 /** Disables the schedule (and the start-up pass): the service then scores only when asked (assessments). */
 export const SCORING_CRON_OFF = 'off';
@@ -19,14 +17,14 @@ export interface ScoringSchedule {
 }
 
 export interface ScheduleOptions {
-  /** Cron expression (5 or 6 fields), or `off`; default hourly at minute 0. */
-  cron?: string;
+  /** Cron expression (5 or 6 fields), or `off`. */
+  cron: string;
   onResult?: (result: PassResult) => void;
   onError?: (error: unknown) => void;
 }
 
-export function startScoringSchedule(ctx: ScoringContext, options: ScheduleOptions = {}): ScoringSchedule {
-  const expression = options.cron ?? DEFAULT_SCORING_CRON;
+export function startScoringSchedule(ctx: ScoringContext, options: ScheduleOptions): ScoringSchedule {
+  const expression = options.cron;
   const scheduled = expression !== SCORING_CRON_OFF;
   const check = scheduled ? cron.validateDetailed(expression) : { valid: true, errors: [] };
   if (!check.valid) {
