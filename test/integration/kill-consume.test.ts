@@ -59,6 +59,9 @@ describe.skipIf(!brokers)('kill -9 of a consume process', () => {
       await child.exited;
     }
     const last = start();
+    // The earlier runs may have committed everything already: wait until this process is consuming,
+    // so the SIGTERM below tests its shutdown, not a process still loading its modules.
+    await waitFor('last run consuming', () => count(last.stderr(), 'consuming events') > 0, { timeoutMs: 90_000 });
     await waitFor('everything committed', async () => (await committedTotal(t.kafka, t.config.groupId, t.topic)) === end, { timeoutMs: 150_000, intervalMs: 500 });
     last.process.kill('SIGTERM');
     expect(await last.exited, last.stderr().slice(-2000)).toBe(0);
