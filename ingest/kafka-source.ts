@@ -379,9 +379,17 @@ class EventPipeline {
     const dlq = (copies: DeadLetterCopy[]) =>
       sendDeadLetters(kafka, kafka.config.dlqTopic, copies, { maxMessageBytes: this.dlqMaxBytes, retry: this.retryOptions('dead-letter produce'), logger });
     try {
-      if (p.copies.length > 0) this.stats.deadLettersTooLarge += (await dlq(p.copies)).tooLarge;
+      // Read the count after the await: `stats.x += await …` would read x first, and with two
+      // batches in flight one batch's increment would overwrite the other's.
+      if (p.copies.length > 0) {
+        const { tooLarge } = await dlq(p.copies);
+        this.stats.deadLettersTooLarge += tooLarge;
+      }
       const flushed = await p.writer.flush();
-      if (p.refusedCopies.length > 0) this.stats.deadLettersTooLarge += (await dlq(p.refusedCopies)).tooLarge;
+      if (p.refusedCopies.length > 0) {
+        const { tooLarge } = await dlq(p.refusedCopies);
+        this.stats.deadLettersTooLarge += tooLarge;
+      }
       this.stats.flushes++;
       if (this.stats.state === 'store_retrying') this.stats.state = 'running';
       metrics?.onFlush?.(flushed);
