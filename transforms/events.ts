@@ -22,14 +22,21 @@ const EVENT_COLUMNS = [
 
 /**
  * What makes two events the same event: the sender's id within an account and product.
- * A copy of a stored event is never stored or counted again, whatever its timestamp
- * (a re-send with another time, an at-least-once redelivery): the first copy stored wins.
+ * A copy of a stored event is never counted again, whatever its timestamp: the first copy's
+ * day wins (see `notStoredYet` for why a same-day copy is still inserted).
  */
 const SAME_EVENT = '(account_id, product, event_id)';
 
-/** Keeps rows whose event is not stored yet; the engine looks the batch's keys up in the sorting key. */
+/**
+ * Drops rows whose event is stored already on another day; the engine looks the batch's keys up
+ * in the sorting key. A copy for the same day goes through again on purpose: the raw table
+ * collapses it and the daily distinct-value states absorb it, and it repairs the aggregates when
+ * a process died after the raw insert and before the materialized views had written theirs.
+ */
 const notStoredYet = (staged: string) =>
-  `${SAME_EVENT} NOT IN (SELECT account_id, product, event_id FROM {db}.events WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged}))`;
+  `${SAME_EVENT} NOT IN (SELECT account_id, product, event_id FROM {db}.events
+     WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged})
+       AND (account_id, product, event_id, toDate(timestamp)) NOT IN (SELECT account_id, product, event_id, toDate(timestamp) FROM ${staged}))`;
 
 /**
  * Each event becomes one JSONEachRow line, serialised once and handed to the engine

@@ -42,7 +42,8 @@ async function counts(store: Store) {
         "SELECT toString(day) AS day, uniqExactMerge(runs) AS runs, uniqExactIfMerge(successes) AS successes FROM {db}.daily_workflow_runs WHERE account_id = 'acme' GROUP BY day ORDER BY day",
       ),
     ),
-    rows: Number((await store.query<{ n: string }>("SELECT count() AS n FROM {db}.events WHERE account_id = 'acme'"))[0]!.n),
+    // Stored events: a same-day redelivery is inserted again and collapses on merge (FINAL).
+    rows: Number((await store.query<{ n: string }>("SELECT count() AS n FROM {db}.events FINAL WHERE account_id = 'acme'"))[0]!.n),
     stored: await eventCount(store),
   };
 }
@@ -98,6 +99,20 @@ describe('event identity', () => {
     expect(again.activity).toEqual([{ product: 'crm', day: '2026-03-01', users: 2, events: 3 }]);
     expect(again.features).toEqual([{ day: '2026-03-01', events: 3 }]);
     expect(again.rows).toBe(3);
+  });
+
+  it('a redelivery completes daily aggregates a crash left behind the raw insert', async () => {
+    const store = await createTestStore();
+    const batch = [event('e1', '2026-03-01T10:00:00Z'), event('e2', '2026-03-01T12:00:00Z', { userId: 'u2' })];
+    await insertEvents(store, batch, 'test');
+    const whole = await counts(store);
+    // What a kill -9 between the raw insert and the materialized views leaves: raw rows, no aggregates.
+    for (const table of ['daily_activity', 'daily_user_activity', 'daily_feature_usage', 'daily_workflow_runs']) {
+      await store.command(`TRUNCATE TABLE {db}.${table}`);
+    }
+    expect((await counts(store)).activity).toEqual([]);
+    await insertEvents(store, batch, 'test');
+    expect(await counts(store)).toEqual(whole);
   });
 
   it('migration 4 collapses copies an older store counted twice and keeps counting new events once', async () => {
