@@ -130,8 +130,12 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
 
     await page.click('button.sort[data-sort="risk"]');
     await poll(() => page.url()).toContain('order=asc');
-    const ascending = await page.locator('[data-risk]').allTextContents();
-    expect(ascending.map(Number)).toEqual([...ascending.map(Number)].sort((a, b) => a - b));
+    // The address changes before the list is re-read: wait for the rows, not the URL.
+    const ascending = async () => (await page.locator('[data-risk]').allTextContents()).map(Number);
+    await poll(async () => {
+      const risks = await ascending();
+      return risks.length > 1 && risks.every((r, i) => i === 0 || risks[i - 1]! <= r);
+    }).toBe(true);
     await page.goto(`${t.base}/#/`);
   });
 
