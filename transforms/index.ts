@@ -37,7 +37,7 @@ export type { StoredOutcome } from './outcomes.js';
 export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduationRows, graduationDays } from './calibration.js';
 export type { GraduationRow, GraduationParams, CountRow, CountParams, CalibrationCoverage } from './calibration.js';
 export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
-export type { ProductTrendRule, TrendRow } from './usage-trends.js';
+export type { ProductTrendRule } from './usage-trends.js';
 export { lastEventDays } from './freshness.js';
 export { readIdempotencyKey, recordIdempotencyKey } from './idempotency.js';
 export type { IdempotencyRecord } from './idempotency.js';

@@ -1,3 +1,4 @@
+import type { TrendInputRow } from '../scoring/rollup.js';
 import type { Store } from './store.js';
 
 /**
@@ -21,20 +22,6 @@ export interface ProductTrendRule {
   /** Relative slope at or below which usage is declining; null: the rule is off. */
   decliningRelativeSlope: number | null;
   decliningMinNonzeroWindows: number;
-}
-
-export interface TrendRow {
-  level: 'product_type' | 'product';
-  /** The product type or the product. */
-  key: string;
-  /** Day the week ends on (its weekly window is the 7 days ending there). */
-  week_end: string;
-  accounts: number;
-  ratio_p25: number;
-  ratio_median: number;
-  ratio_p75: number;
-  median_relative_slope: number;
-  share_declining: number;
 }
 
 const TRENDS_SQL = `
@@ -74,9 +61,9 @@ ORDER BY level, key, k DESC`;
 
 type Num = number | string;
 
-export async function readUsageTrends(store: Store, asOf: string, rules: readonly ProductTrendRule[]): Promise<TrendRow[]> {
+export async function readUsageTrends(store: Store, asOf: string, rules: readonly ProductTrendRule[]): Promise<TrendInputRow[]> {
   if (rules.length === 0) return [];
-  const rows = await store.query<{ level: TrendRow['level']; key: string; week_end: string; accounts: Num; ratio_q: Num[]; median_rel: Num; share_declining: Num }>(
+  const rows = await store.query<{ level: TrendInputRow['level']; key: string; week_end: string; accounts: Num; ratio_q: Num[]; median_rel: Num; share_declining: Num }>(
     TRENDS_SQL,
     {
       as_of: asOf,
