@@ -140,7 +140,8 @@ async function generate(dir: string, accounts: number): Promise<void> {
 /** Two passes: a week before AS_OF (so flags have a history) and AS_OF, the one reported. */
 async function score(dir: string): Promise<void> {
   const store = await openBenchStore(dir);
-  const { loadProductsFile, runScoringPass } = await import('../scoring/index.js');
+  const { loadProductsFile } = await import('../scoring/index.js');
+  const { runScoringPass } = await import('../runtime/index.js');
   const products = await loadProductsFile(join(process.cwd(), 'config', 'products.json'));
   const first = await runScoringPass({ store, products }, addDays(AS_OF, -7));
   console.error(`  pass ${first.as_of}: ${first.scored} scored in ${first.duration_ms} ms`);
@@ -150,7 +151,7 @@ async function score(dir: string): Promise<void> {
   const ms = Math.round(performance.now() - started);
   console.error(`  pass ${pass.as_of}: ${pass.scored} scored in ${ms} ms`);
   console.log(
-    JSON.stringify({ scored: pass.scored, transitions: pass.transitions.length, ms, first_ms: first.duration_ms, peak_rss_mib: peakRssMiB('self'), peak_rss_before_mib: rssBefore }),
+    JSON.stringify({ scored: pass.scored, transitions: pass.transitions, ms, first_ms: first.duration_ms, peak_rss_mib: peakRssMiB('self'), peak_rss_before_mib: rssBefore }),
   );
   await store.close();
 }

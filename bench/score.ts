@@ -24,8 +24,9 @@ import { addDays } from '../schemas/day.js';
 import { parseProducts } from '../schemas/products.js';
 import type { AccountRecord } from '../schemas/accounts.js';
 import { migrate, openStore, storeFromClient, type Store } from '../transforms/index.js';
-import { lookbackDays, runScoringPass, scoreAccount } from '../scoring/index.js';
-import { readAccounts, readReadinessInputs, emptyInputs, inputsKey, type ReadinessInputs } from '../transforms/index.js';
+import { runScoringPass } from '../runtime/index.js';
+import { emptyInputs, inputsKey, lookbackDays, scoreAccount, type ReadinessInputs, type ReadinessReport } from '../scoring/index.js';
+import { readAccounts, readReadinessInputs } from '../transforms/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -236,7 +237,10 @@ async function measure(main: Store, density: number): Promise<Measurement> {
   const aggregateRows = Object.fromEntries(await Promise.all(AGGREGATES.map(async (t) => [t, await count(store, t)] as const))) as Measurement['aggregateRows'];
   console.error(`  ${events} events; aggregate rows ${JSON.stringify(aggregateRows)}`);
 
-  const pass = await timed('  scoring pass over daily aggregates (read, score, store)', () => runScoringPass({ store, products }, AS_OF));
+  // The first reports of the pass, to check against the raw computation below.
+  const sample: ReadinessReport[] = [];
+  const keep = ({ reports }: { reports: readonly ReadinessReport[] }) => void sample.push(...reports.slice(0, 200 - sample.length));
+  const pass = await timed('  scoring pass over daily aggregates (read, score, store)', () => runScoringPass({ store, products }, AS_OF, {}, { onChunk: keep }));
   const rerun = await timed('  re-run of the same day', () => runScoringPass({ store, products }, AS_OF));
   const lookback = lookbackDays(Object.values(products.products).map((p) => p.thresholds));
   const accounts = await readAccounts(store, { startedBy: AS_OF });
@@ -256,7 +260,6 @@ async function measure(main: Store, density: number): Promise<Measurement> {
   }
   // Both paths must agree, or the comparison is meaningless: the stored pass and the
   // in-memory aggregate inputs against the raw computation.
-  const sample = pass.value.reports.slice(0, 200);
   const mismatches = sample.filter((report) => {
     const k = inputsKey(report.account_id, report.product);
     const r = raw.get(k);
@@ -280,9 +283,9 @@ async function measure(main: Store, density: number): Promise<Measurement> {
     rawMs,
     passMs: pass.ms,
     scored: pass.value.scored,
-    transitions: pass.value.transitions.length,
+    transitions: pass.value.transitions,
     rerunMs: rerun.ms,
-    rerunTransitions: rerun.value.transitions.length,
+    rerunTransitions: rerun.value.transitions,
     sampled: sample.length,
     mismatches,
   };

@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { ConfigError } from '../schemas/errors.js';
 import { utcToday } from '../schemas/day.js';
-import { runScoringPass, type PassResult, type ScoringContext } from '../scoring/index.js';
+import { runScoringPass, type PassResult, type ScoringContext } from './scoring-pass.js';
 
 /** The in-service schedule, run by the leader: a scoring pass for today (UTC) on the SCORING_CRON expression. */
 

@@ -5,19 +5,17 @@ import {
   calibrationCounts,
   calibrationCountsOf,
   calibrationCoverage,
-  emptyInputs,
   graduationDays,
-  inputsKey,
   latestAssessments,
   readAccounts,
   readReadinessInputs,
   type GraduationParams,
   type GraduationRow,
-  type LatestAssessment,
   type Store,
 } from '../transforms/index.js';
 import { assembleCalibration, graduationRowOf, SNAPSHOT_TOLERANCE_DAYS, SWEEP_GRIDS, type CalibrationResult } from './calibration.js';
 import { productConfigHash } from './config-hash.js';
+import { emptyInputs, inputsKey, type LatestAssessment } from './inputs.js';
 import { lookbackDays } from './metrics.js';
 import { scoreAccount } from './report.js';
 

@@ -1,5 +1,5 @@
 import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../schemas/flags.js';
-import type { FlagStateRecord } from '../transforms/flag-store.js';
+import type { FlagStateRecord } from './inputs.js';
 import type { FlagCondition } from './flag-rules.js';
 import { flagId, transitionId } from './flag-ids.js';
 import { FLAG_TITLES } from './wording.js';

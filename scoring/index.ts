@@ -2,14 +2,15 @@
  * Public surface of readiness scoring: pure definitions over aggregate inputs,
  * and the orchestration an HTTP server or the CLI calls with a Store.
  */
-export { runScoringPass, runScoringRange } from './pass.js';
-export type { ScoringContext, PassFilter, PassResult, RangeProgress, SkippedAccount } from './pass.js';
+export { emptyInputs, inputsKey } from './inputs.js';
+export type { ReadinessInputs, LatestAssessment, FlagStateRecord } from './inputs.js';
+export { scoreChunk, latestChangeDays, accountsWithHistoryAhead, flagStatesOn } from './pass.js';
+export type { PassChunk, ScoredChunk, SkippedAccount } from './pass.js';
 export { portfolio, latestReports, accountReport, listFlags, openFlagCounts } from './reads.js';
 export type { PortfolioReports, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
-export { recordAssessment, recordAssessments } from './assess.js';
-export type { RecordedAssessments } from './assess.js';
-export { loadAccountsNdjson, loadAssessmentsNdjson, parseAssessmentsNdjson } from './records-load.js';
-export type { LoadSummary, RejectedLine } from './records-load.js';
+export { assessmentTimeProblem } from './assess.js';
+export { parseNdjsonLines } from './records-parse.js';
+export type { LoadSummary, RejectedLine } from './records-parse.js';
 export { loadProductsFile } from './products-file.js';
 export { noFlagSink, fanOutSink } from './flag-sink.js';
 export type { FlagSink } from './flag-sink.js';
@@ -44,5 +45,4 @@ export { calibrate, calibrateWhatIf } from './calibrate.js';
 export type { CalibrationOptions, WhatIfResult } from './calibrate.js';
 export { wilson, retentionOf, assembleCalibration, MINIMUMS, SWEEP_GRIDS, SWEPT_THRESHOLDS, SNAPSHOT_TOLERANCE_DAYS } from './calibration.js';
 export type { CalibrationResult, Retention, ThresholdSweep, SweepCandidate, SweptThreshold } from './calibration.js';
-export { loadOutcomesNdjson } from './outcomes-load.js';
 export { reportsCsv, CSV_COLUMNS } from './export.js';

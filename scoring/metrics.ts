@@ -1,7 +1,7 @@
 import { addDays, weekday } from '../schemas/day.js';
 import type { Thresholds } from '../schemas/products.js';
 import type { AccountRecord } from '../schemas/accounts.js';
-import type { ReadinessInputs } from '../transforms/readiness-inputs.js';
+import type { ReadinessInputs } from './inputs.js';
 import { round } from './rounding.js';
 
 /** The usage metrics of the definitions, computed from one account-product's aggregate inputs. */

@@ -9,13 +9,13 @@ import {
   snapshotAndPrevious,
   snapshotHistory,
   type FlagStateFilter,
-  type FlagStateRecord,
   type PortfolioFilter,
   type PortfolioQuery,
   type SnapshotPoint,
   type Store,
 } from '../transforms/index.js';
 import { explainChange, type Explanation } from './explain.js';
+import type { FlagStateRecord } from './inputs.js';
 import type { ReadinessReport } from './report.js';
 import type { Band } from './scorecard.js';
 

@@ -12,7 +12,7 @@ import { loadConfig, type ApiToken, type ServerConfig } from '../schemas/config.
 import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
-import type { ScoringContext } from '../scoring/index.js';
+import type { ScoringContext } from '../runtime/index.js';
 import { createAuthenticator } from './auth.js';
 import type { FlagHub } from './flag-hub.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';

@@ -4,7 +4,7 @@ import { generateExample } from '../examples/generate.js';
 import { eventParseOptions, ingestFile, type IngestSummary } from '../ingest/index.js';
 import type { IngestConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
-import { loadAccountsNdjson, loadAssessmentsNdjson, loadOutcomesNdjson, runScoringPass, type ScoringContext } from '../scoring/index.js';
+import { loadAccountsNdjson, loadAssessmentsNdjson, loadOutcomesNdjson, runScoringPass, type ScoringContext } from '../runtime/index.js';
 import { eventCount, type Store } from '../transforms/index.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { AccountRecord } from '../schemas/accounts.js';
+import { keyRangeSql, type KeyRange } from './key-range.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
 
@@ -45,12 +46,16 @@ export interface AccountFilter {
   startedBy?: string;
   accountId?: string;
   product?: string;
+  range?: KeyRange;
+  /** At most this many, the first in (account_id, product) order. */
+  limit?: number;
 }
 
 /** The last day a Date column holds: "no bound" without converting a string in SQL. */
 const LAST_DAY = '2149-06-06';
 
 export async function readAccounts(store: Store, filter: AccountFilter = {}): Promise<AccountRecord[]> {
+  const range = keyRangeSql('c', filter.range);
   const rows = await store.query<AccountRow>(
     `SELECT c.account_id AS account_id, c.product AS product, c.account_name AS account_name, c.csm AS csm,
             c.licensed_seats AS licensed_seats,
@@ -61,9 +66,9 @@ export async function readAccounts(store: Store, filter: AccountFilter = {}): Pr
      FROM {db}.accounts AS c FINAL
      WHERE c.onboarding_started_at <= {started_by:Date}
        AND ({account:String} = '' OR c.account_id = {account:String})
-       AND ({product:String} = '' OR c.product = {product:String})
-     ORDER BY c.account_id, c.product`,
-    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '' },
+       AND ({product:String} = '' OR c.product = {product:String})${range.sql}
+     ORDER BY c.account_id, c.product${filter.limit === undefined ? '' : ' LIMIT {limit:UInt32}'}`,
+    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '', ...range.params, ...(filter.limit === undefined ? {} : { limit: filter.limit }) },
   );
   return rows.map((r) => ({
     account_id: r.account_id,

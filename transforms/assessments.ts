@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Assessment } from '../schemas/assessment.js';
 import { addDays, instantMs } from '../schemas/day.js';
-import type { Dimension } from '../schemas/products.js';
+import type { LatestAssessment } from '../scoring/inputs.js';
+import { keyRangeSql, type KeyRange } from './key-range.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
 
@@ -38,18 +39,6 @@ export async function insertAssessments(store: Store, assessments: readonly Asse
   return stored;
 }
 
-export interface LatestAssessment {
-  account_id: string;
-  product: string;
-  dimension: Dimension;
-  score: number;
-  evidence: string;
-  reason: string;
-  assessed_by: string;
-  /** ISO-8601 UTC. */
-  assessed_at: string;
-}
-
 interface LatestRow extends Omit<LatestAssessment, 'score'> {
   score: number | string;
 }
@@ -62,8 +51,9 @@ interface LatestRow extends Omit<LatestAssessment, 'score'> {
 export async function latestAssessments(
   store: Store,
   asOf: string,
-  filter: { accountId?: string; product?: string } = {},
+  filter: { accountId?: string; product?: string; range?: KeyRange } = {},
 ): Promise<LatestAssessment[]> {
+  const range = keyRangeSql('s', filter.range);
   const rows = await store.query<LatestRow>(
     `SELECT s.account_id AS account_id, s.product AS product, s.dimension AS dimension,
             argMax(s.score, (s.assessed_at, s.assessment_id)) AS score,
@@ -74,9 +64,9 @@ export async function latestAssessments(
      FROM {db}.assessments AS s
      WHERE s.assessed_at < {before:DateTime64(3, 'UTC')}
        AND ({account:String} = '' OR s.account_id = {account:String})
-       AND ({product:String} = '' OR s.product = {product:String})
+       AND ({product:String} = '' OR s.product = {product:String})${range.sql}
      GROUP BY s.account_id, s.product, s.dimension`,
-    { before: toDateTime64(`${addDays(asOf, 1)}T00:00:00Z`), account: filter.accountId ?? '', product: filter.product ?? '' },
+    { before: toDateTime64(`${addDays(asOf, 1)}T00:00:00Z`), account: filter.accountId ?? '', product: filter.product ?? '', ...range.params },
   );
   return rows.map((r) => ({ ...r, score: Number(r.score) }));
 }

@@ -1,24 +1,11 @@
 import type { FlagCode, FlagTransition, Severity, TransitionKind } from '../schemas/flags.js';
-import type { Store } from './store.js';
+import type { FlagStateRecord } from '../scoring/inputs.js';
+import { keyRangeSql, type KeyRange } from './key-range.js';
+import type { QueryParams, Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
 import { writing } from './read-cache.js';
 
 /** Flag transitions (full history, unique by id) and the current state per flag id. */
-
-export interface FlagStateRecord {
-  flag_id: string;
-  account_id: string;
-  product: string;
-  code: FlagCode;
-  state: 'open' | 'resolved';
-  severity: Severity;
-  message: string;
-  value: number;
-  subjects: string[];
-  sequence: number;
-  opened_on: string;
-  last_changed_on: string;
-}
 
 const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
 
@@ -103,6 +90,7 @@ export interface FlagStateFilter {
   accountId?: string;
   product?: string;
   code?: string;
+  range?: KeyRange;
 }
 
 type FlagStateRow = Omit<FlagStateRecord, 'value' | 'sequence'> & { value: number | string; sequence: number | string };
@@ -111,9 +99,9 @@ const FLAG_STATE_COLUMNS = `f.flag_id AS flag_id, f.account_id AS account_id, f.
             f.severity AS severity, f.message AS message, f.value AS value, f.subjects AS subjects, f.sequence AS sequence,
             toString(f.opened_on) AS opened_on, toString(f.last_changed_on) AS last_changed_on`;
 
-function flagStateWhere(filter: FlagStateFilter): { sql: string; params: Record<string, string> } {
+function flagStateWhere(filter: FlagStateFilter): { sql: string; params: QueryParams } {
   const conditions: string[] = [];
-  const params: Record<string, string> = {};
+  const params: QueryParams = {};
   const add = (sql: string, name: string, value: string | undefined) => {
     if (value === undefined) return;
     conditions.push(sql);
@@ -123,6 +111,11 @@ function flagStateWhere(filter: FlagStateFilter): { sql: string; params: Record<
   add('f.account_id = {account:String}', 'account', filter.accountId);
   add('f.product = {product:String}', 'product', filter.product);
   add('f.code = {code:String}', 'code', filter.code);
+  const range = keyRangeSql('f', filter.range);
+  if (range.sql) {
+    conditions.push(range.sql.replace(/^ AND /, ''));
+    Object.assign(params, range.params);
+  }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 

@@ -11,10 +11,11 @@ export type { DailyActiveUsers } from './aggregates.js';
 export { insertAccounts, readAccounts } from './accounts.js';
 export type { AccountFilter } from './accounts.js';
 export { insertAssessments, latestAssessments, assessmentHistory, assessmentId } from './assessments.js';
-export type { StoredAssessment, LatestAssessment } from './assessments.js';
-export { readReadinessInputs, emptyInputs, inputsKey } from './readiness-inputs.js';
-export type { ReadinessInputs, InputsFilter } from './readiness-inputs.js';
-export { insertSnapshots, snapshotAndPrevious, snapshotHistory, latestSnapshotDay } from './snapshots.js';
+export type { StoredAssessment } from './assessments.js';
+export { readReadinessInputs } from './readiness-inputs.js';
+export type { InputsFilter } from './readiness-inputs.js';
+export type { AccountProductKey, KeyRange } from './key-range.js';
+export { insertSnapshots, snapshotOf, snapshotAndPrevious, snapshotHistory, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
 export { queryPortfolio, PORTFOLIO_SORTS } from './portfolio.js';
 export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
@@ -29,7 +30,7 @@ export {
   readTransitions,
   transitionsSince,
 } from './flag-store.js';
-export type { FlagStateRecord, FlagStateFilter } from './flag-store.js';
+export type { FlagStateFilter } from './flag-store.js';
 export { enqueueOutbox, settleOutbox, pendingOutbox, outboxStates } from './webhook-outbox.js';
 export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook-outbox.js';
 export { insertOutcomes, readOutcomes } from './outcomes.js';

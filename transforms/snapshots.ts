@@ -1,3 +1,4 @@
+import type { ReadinessReport } from '../scoring/report.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
 import { writing } from './read-cache.js';
@@ -37,6 +38,32 @@ export interface StoredSnapshot {
   config_hash: string;
   scored_at: string;
   report: unknown;
+}
+
+/** The stored row of a report: its typed columns beside the report itself. */
+export function snapshotOf(report: ReadinessReport): SnapshotRecord {
+  return {
+    account_id: report.account_id,
+    product: report.product,
+    as_of: report.as_of,
+    product_type: report.product_type,
+    band: report.graduation.band,
+    ready: report.graduation.ready,
+    graduation_score: report.graduation.score,
+    usage_score: report.usage.score,
+    usage_complete: report.usage.complete,
+    ratio_daily: report.ratios.daily,
+    ratio_weekly: report.ratios.weekly,
+    ratio_monthly: report.ratios.monthly,
+    red_flags: report.flags.filter((f) => f.severity === 'red').length,
+    flag_codes: report.flags.map((f) => f.code),
+    relative_slope: report.trend.relative_slope,
+    csm: report.csm ?? '',
+    account_name: report.account_name ?? '',
+    risk: report.risk.score,
+    config_hash: report.config_hash,
+    report,
+  };
 }
 
 export async function insertSnapshots(store: Store, snapshots: readonly SnapshotRecord[], scoredAtMs = Date.now()): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadAccountsNdjson } from '../../scoring/index.js';
+import { loadAccountsNdjson } from '../../runtime/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { readInput } from '../input-file.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseAssessment } from '../../schemas/assessment.js';
 import { UsageError } from '../../schemas/errors.js';
-import { loadAssessmentsNdjson, recordAssessment } from '../../scoring/index.js';
+import { loadAssessmentsNdjson, recordAssessment } from '../../runtime/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { readInput } from '../input-file.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';

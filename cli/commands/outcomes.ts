@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadOutcomesNdjson } from '../../scoring/index.js';
+import { loadOutcomesNdjson } from '../../runtime/index.js';
 import { EXIT, action, type RunEnv } from '../program.js';
 import { readInput } from '../input-file.js';
 

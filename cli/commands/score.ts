@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { daysBetween, utcToday } from '../../schemas/day.js';
 import { UsageError } from '../../schemas/errors.js';
-import { runScoringPass, runScoringRange, type PassResult, type RangeProgress } from '../../scoring/index.js';
+import { runScoringPass, runScoringRange, type PassResult, type RangeProgress } from '../../runtime/index.js';
 import { action, type RunEnv } from '../program.js';
 import { dayOption, PRODUCTS_HELP } from '../readiness-options.js';
 
@@ -22,7 +22,7 @@ function progressBar(p: RangeProgress, width = 30): string {
 
 function summaryLine(r: Pick<PassResult, 'as_of' | 'scored' | 'skipped' | 'transitions' | 'history_ahead' | 'duration_ms'>): string {
   const ahead = r.history_ahead > 0 ? `; ${r.history_ahead} with flag history after this day: no transitions recorded for them` : '';
-  return `${r.as_of}: ${r.scored} account-products scored, ${r.transitions.length} flag transitions, ${r.skipped.length} skipped (${r.duration_ms} ms)${ahead}`;
+  return `${r.as_of}: ${r.scored} account-products scored, ${r.transitions} flag transitions, ${r.skipped.length} skipped (${r.duration_ms} ms)${ahead}`;
 }
 
 export function registerScore(program: Command, run: RunEnv): void {
@@ -61,15 +61,15 @@ export function registerScore(program: Command, run: RunEnv): void {
         }
         for (const r of results) {
           if (opts.json) {
-            const { reports: _reports, transitions, ...rest } = r;
-            run.stdout(JSON.stringify({ ...rest, transitions: transitions.length }));
+            const { transitions, ...rest } = r;
+            run.stdout(JSON.stringify({ ...rest, transitions }));
           } else if (from === undefined) {
             run.stdout(summaryLine(r));
             for (const s of r.skipped) run.stderr(`skipped ${s.account_id}/${s.product}: ${s.reason}`);
           }
         }
         if (!opts.json && from !== undefined) {
-          const transitions = results.reduce((n, r) => n + r.transitions.length, 0);
+          const transitions = results.reduce((n, r) => n + r.transitions, 0);
           run.stdout(`${from}..${to}: ${results.length} days scored, ${transitions} flag transitions`);
         }
       }),

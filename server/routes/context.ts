@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../schemas/config.js';
-import type { ScoringContext } from '../../scoring/index.js';
+import type { ScoringContext } from '../../runtime/index.js';
 import type { Authenticator } from '../auth.js';
 import type { FlagHub } from '../flag-hub.js';
 import type { ServiceMetrics } from '../metrics.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../schemas/day.js';
 import { FLAG_CODES } from '../../schemas/flags.js';
-import { compareByRisk, portfolio, riskScore, runScoringPass, type ReadinessReport } from '../../scoring/index.js';
+import { runCollectingPass } from '../../runtime/index.js';
+import { compareByRisk, portfolio, riskScore, type ReadinessReport } from '../../scoring/index.js';
 import { PORTFOLIO_SORTS, flagStatesAsOf, readFlagStates, type PortfolioSort } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
@@ -121,8 +122,8 @@ describe('portfolio list: filters, sort and pages from the store', () => {
     svc = await startTestService();
     storedEarlier = (await portfolio(svc.store, { asOf: EARLIER })).reports;
     // The reports themselves, as one pass computes them (the latest and the day before, re-scored).
-    earlier = (await runScoringPass(svc.service.scoring, EARLIER)).reports;
-    latest = (await runScoringPass(svc.service.scoring, EXAMPLE_DAY)).reports;
+    earlier = (await runCollectingPass(svc.service.scoring, EARLIER)).reports;
+    latest = (await runCollectingPass(svc.service.scoring, EXAMPLE_DAY)).reports;
   }, 120_000);
   afterAll(async () => svc?.close());
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScoringPass, type ReadinessReport } from '../../scoring/index.js';
+import { runScoringPass } from '../../runtime/index.js';
+import type { ReadinessReport } from '../../scoring/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /**

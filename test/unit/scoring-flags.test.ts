@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '../../schemas/accounts.js';
 import type { FlagCode } from '../../schemas/flags.js';
 import { PROFILE_DEFAULTS, type Thresholds } from '../../schemas/products.js';
-import type { FlagStateRecord } from '../../transforms/flag-store.js';
-import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import type { FlagStateRecord } from '../../scoring/inputs.js';
+import { emptyInputs } from '../../scoring/inputs.js';
 import { applyLifecycle, computeMetrics, evaluateUsageFlags, flagId, usageCompletion, usageScore } from '../../scoring/index.js';
 
 const AS_OF = '2026-11-20';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '../../schemas/accounts.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
-import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import { emptyInputs } from '../../scoring/inputs.js';
 import { scoreAccount } from '../../scoring/index.js';
 
 const AS_OF = '2026-11-20';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROFILE_DEFAULTS } from '../../schemas/products.js';
-import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import { emptyInputs } from '../../scoring/inputs.js';
 import { computeMetrics, coreFeatures, dailyAverage, olsSlope, peopleActivity, ratio, trend, workflows } from '../../scoring/index.js';
 
 // 2026-11-20 is a Friday: the 7 days ending it are Sat 14 … Fri 20.

@@ -3,7 +3,8 @@ import type { FlagTransition } from '../../schemas/flags.js';
 import { parseProducts } from '../../schemas/products.js';
 import type { UsageEvent } from '../../schemas/event.js';
 import { insertAccounts, insertEvents } from '../../transforms/index.js';
-import { accountReport, latestReports, loadAssessmentsNdjson, listFlags, productTypeSummary, recordAssessment, runScoringPass, type FlagSink } from '../../scoring/index.js';
+import { loadAssessmentsNdjson, recordAssessment, runCollectingPass, runScoringPass } from '../../runtime/index.js';
+import { accountReport, latestReports, listFlags, productTypeSummary, type FlagSink } from '../../scoring/index.js';
 import { createTestStore } from '../helpers/store.js';
 import { readFileSync } from 'node:fs';
 
@@ -62,7 +63,7 @@ describe('scoring pass over the store', () => {
 
     const sink = collectingSink();
     const ctx = { store, products, sink };
-    const first = await runScoringPass(ctx, '2026-11-20');
+    const first = await runCollectingPass(ctx, '2026-11-20');
     expect(first.scored).toBe(1);
     const r = first.reports[0]!;
     expect(r.active_users).toEqual({ daily_avg: 2, weekly: 3, monthly: 3 });
@@ -73,13 +74,14 @@ describe('scoring pass over the store', () => {
     expect(r.graduation).toMatchObject({ band: 'incomplete', score: null, missing: ['technical', 'knowledge', 'value', 'stakeholder'] });
     expect(sink.batches.flat().map((t) => `${t.code}:${t.kind}`)).toEqual(['usage_below_threshold:opened']);
 
-    const again = await runScoringPass(ctx, '2026-11-20');
-    expect(again.transitions).toEqual([]);
+    const again = await runCollectingPass(ctx, '2026-11-20');
+    expect(again.published).toEqual([]);
+    expect(again.transitions).toBe(0);
 
     // Scoring an earlier day after a later one rewrites its snapshot but does not fork the flag history.
-    const earlier = await runScoringPass(ctx, '2026-11-19');
+    const earlier = await runCollectingPass(ctx, '2026-11-19');
     expect(earlier.reports[0]!.flags.map((f) => f.code)).toEqual(['usage_below_threshold']);
-    expect(earlier.transitions).toEqual([]);
+    expect(earlier.published).toEqual([]);
     expect(earlier.history_ahead).toBe(1);
     expect(sink.batches).toHaveLength(1);
     expect(await latestReports(store)).toHaveLength(1);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '../../schemas/accounts.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
-import type { LatestAssessment } from '../../transforms/assessments.js';
-import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import type { LatestAssessment } from '../../scoring/inputs.js';
+import { emptyInputs } from '../../scoring/inputs.js';
 import { compareByRisk, riskScore, scoreAccount, type ReadinessReport } from '../../scoring/index.js';
 
 const AS_OF = '2026-11-20';

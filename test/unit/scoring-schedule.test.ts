@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../schemas/errors.js';
 import { parseProducts } from '../../schemas/products.js';
 import { startScoringSchedule } from '../../runtime/index.js';
-import type { ScoringContext } from '../../scoring/index.js';
+import type { ScoringContext } from '../../runtime/index.js';
 import { createTestStore } from '../helpers/store.js';
 
 const products = parseProducts(readFileSync('config/products.json', 'utf8'), 'config/products.json');

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '../../schemas/accounts.js';
 import type { FlagCode } from '../../schemas/flags.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
-import type { FlagStateRecord } from '../../transforms/flag-store.js';
-import type { LatestAssessment } from '../../transforms/assessments.js';
-import { emptyInputs } from '../../transforms/readiness-inputs.js';
+import type { FlagStateRecord } from '../../scoring/inputs.js';
+import type { LatestAssessment } from '../../scoring/inputs.js';
+import { emptyInputs } from '../../scoring/inputs.js';
 import { explainChange, scoreAccount, type ReadinessReport } from '../../scoring/index.js';
 
 const account: AccountRecord = {
