@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { instantOutOfBounds, readInstant } from './day.js';
 import { decodeJsonBytes } from './json-bytes.js';
 import { deadLetter, drop, ok, type StepResult } from './result.js';
+import { fastEvent } from './event-fast.js';
 import { idSchema, labelSchema } from './text.js';
+import { normaliseStatus, type ParseOptions, type UsageEvent } from './usage-event.js';
+
+export { normaliseStatus, type ParseOptions, type RunStatus, type UsageEvent } from './usage-event.js';
 
 /**
  * Accepted input forms for product events and their normalisation into one
@@ -76,46 +80,6 @@ export const segmentTrackSchema = z
     path: ['context', 'groupId'],
   });
 export type SegmentTrack = z.input<typeof segmentTrackSchema>;
-
-/** Workflow run outcome, normalised so success rates can be computed. */
-export type RunStatus = 'success' | 'failure' | '';
-const SUCCESS = new Set(['success', 'succeeded', 'ok', 'completed', 'complete', 'passed', 'done']);
-const FAILURE = new Set(['failure', 'failed', 'error', 'errored', 'fail', 'cancelled', 'canceled', 'timeout']);
-
-export function normaliseStatus(raw: string | null | undefined): RunStatus {
-  const s = (raw ?? '').trim().toLowerCase();
-  if (SUCCESS.has(s)) return 'success';
-  if (FAILURE.has(s)) return 'failure';
-  return '';
-}
-
-/** The one internal event type every source is normalised to. */
-export interface UsageEvent {
-  eventId: string;
-  accountId: string;
-  userId: string;
-  event: string;
-  /** Epoch milliseconds, UTC. */
-  timestamp: number;
-  product: string;
-  feature: string;
-  workflow: string;
-  status: RunStatus;
-  properties: Record<string, unknown>;
-}
-
-export interface ParseOptions {
-  /** Largest accepted message, bytes. */
-  maxBytes: number;
-  /** Reject timestamps later than now + this (ms). */
-  maxFutureSkewMs: number;
-  /** Reject timestamps before this (epoch ms). */
-  minTimestampMs: number;
-  /** Product assumed when an event names none (single-product deployments). */
-  defaultProduct: string;
-  /** Clock, injectable for tests. */
-  now?: () => number;
-}
 
 /** Epoch milliseconds of a timestamp accepted by `timestampSchema`. */
 export function parseTimestamp(value: string | number): number {
@@ -200,10 +164,16 @@ export function normaliseEvent(value: unknown, options: ParseOptions): StepResul
   return ok({ ...base, timestamp });
 }
 
-/** Decodes raw message bytes (Kafka value, NDJSON line) and validates them. */
+/**
+ * Decodes raw message bytes (Kafka value, NDJSON line) and validates them. Well-formed events take
+ * the fast path (event-fast.ts); anything it is not sure of, every rejection included, goes through
+ * the zod schemas above, so reasons and messages are the schemas' own.
+ */
 export function parseEventBytes(bytes: Uint8Array | string, options: ParseOptions): StepResult<UsageEvent> {
   const decoded = decodeJsonBytes(bytes, options.maxBytes);
-  return decoded.kind === 'ok' ? normaliseEvent(decoded.value, options) : decoded;
+  if (decoded.kind !== 'ok') return decoded;
+  const fast = fastEvent(decoded.value, options);
+  return fast === undefined ? normaliseEvent(decoded.value, options) : ok(fast);
 }
 
 /** JSON Schema of the accepted input, for producers to validate on their side. */

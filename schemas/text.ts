@@ -17,7 +17,7 @@ export const MAX_JSON_DEPTH = 64;
 
 // C0 controls, DEL and C1 controls: invisible, and NUL ends strings in many tools.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A string that is well-formed Unicode. */
 export function wellFormedString(what: string) {
@@ -32,7 +32,7 @@ export function idSchema(what: string, max: number = MAX_ID_LENGTH) {
     .trim()
     .min(1, `${what} must not be empty`)
     .max(max, `${what} must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), `${what} must not contain NUL or other control characters`);
+    .refine((s) => !CONTROL_CHARACTERS.test(s), `${what} must not contain NUL or other control characters`);
 }
 
 /** An optional label (product, feature…): like an id but may be empty, null or absent. */
@@ -40,7 +40,7 @@ export function labelSchema(what: string, max: number = MAX_ID_LENGTH) {
   return wellFormedString(what)
     .trim()
     .max(max, `${what} must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), `${what} must not contain NUL or other control characters`)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), `${what} must not contain NUL or other control characters`)
     .nullish();
 }
 
@@ -103,4 +103,35 @@ export function jsonProblem(value: unknown, maxDepth: number = MAX_JSON_DEPTH): 
     }
   }
   return undefined;
+}
+
+/**
+ * True when `jsonProblem` finds nothing, without building its path entries: the check every
+ * message pays, so it keeps two plain stacks (nodes and their depths) and no objects per node.
+ * When it says false, `jsonProblem` tells where and why.
+ */
+export function jsonWithinLimits(value: unknown, maxDepth: number = MAX_JSON_DEPTH): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (typeof value !== 'object' || value === null) return true;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return false;
+    const keys = Array.isArray(node) ? undefined : Object.keys(node);
+    const items: unknown[] = keys === undefined ? (node as unknown[]) : Object.values(node);
+    if (keys !== undefined) {
+      for (const key of keys) if (!key.isWellFormed()) return false;
+    }
+    for (const item of items) {
+      if (typeof item === 'string') {
+        if (!item.isWellFormed()) return false;
+      } else if (typeof item === 'object' && item !== null) {
+        nodes.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
 }
