@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord } from '../../schemas/accounts.js';
 import type { FlagCode } from '../../schemas/flags.js';
 import { PROFILE_DEFAULTS, type Thresholds } from '../../schemas/products.js';
 import type { FlagStateRecord } from '../../scoring/inputs.js';
 import { emptyInputs } from '../../scoring/inputs.js';
+import { AS_OF, accountRecord } from '../helpers/scoring-fixtures.js';
 import { applyLifecycle, computeMetrics, evaluateUsageFlags, flagId, usageCompletion, usageScore } from '../../scoring/index.js';
 
-const AS_OF = '2026-11-20';
-const account: AccountRecord = {
-  account_id: 'acme',
-  product: 'crm',
-  licensed_seats: 100,
-  onboarding_started_at: '2026-09-01',
-  target_graduation_date: '2026-12-31',
-  champion_user_ids: [],
-  key_user_ids: [],
-  core_features: [],
-  critical_workflows: [],
-};
+const account = accountRecord({ licensed_seats: 100 });
 
 /** Metrics with a given weekly active count (of 100 seats), steady over six weeks. */
 function metricsFor(weekly: number, daily = weekly, t: Thresholds = PROFILE_DEFAULTS.daily) {

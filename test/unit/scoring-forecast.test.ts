@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord } from '../../schemas/accounts.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
 import { emptyInputs } from '../../scoring/inputs.js';
 import { scoreAccount } from '../../scoring/index.js';
+import { AS_OF, accountRecord } from '../helpers/scoring-fixtures.js';
 
-const AS_OF = '2026-11-20';
-const account: AccountRecord = {
-  account_id: 'acme',
-  product: 'crm',
-  licensed_seats: 100,
-  onboarding_started_at: '2026-09-01',
-  target_graduation_date: '2026-12-31',
-  champion_user_ids: [],
-  key_user_ids: [],
-  core_features: [],
-  critical_workflows: [],
-};
+const account = accountRecord({ licensed_seats: 100 });
 
 function report(weeklyOldestFirst: number[], daily: number[], lastEventOn?: string | null) {
   return scoreAccount({

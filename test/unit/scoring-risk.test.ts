@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord } from '../../schemas/accounts.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
 import type { LatestAssessment } from '../../scoring/inputs.js';
 import { emptyInputs } from '../../scoring/inputs.js';
 import { compareByRisk, riskScore, scoreAccount, type ReadinessReport } from '../../scoring/index.js';
+import { AS_OF, accountRecord, assessed } from '../helpers/scoring-fixtures.js';
 
-const AS_OF = '2026-11-20';
-const account: AccountRecord = {
-  account_id: 'acme',
-  product: 'crm',
-  licensed_seats: 25,
-  onboarding_started_at: '2026-09-01',
-  target_graduation_date: '2026-12-31',
-  champion_user_ids: [],
-  key_user_ids: [],
-  core_features: [],
-  critical_workflows: [],
-};
-const assessed = (dimension: LatestAssessment['dimension'], score: number): LatestAssessment =>
-  ({ account_id: 'acme', product: 'crm', dimension, score, evidence: 'e', assessed_by: 'Ana', assessed_at: `${AS_OF}T09:00:00Z` }) as LatestAssessment;
+const account = accountRecord({ licensed_seats: 25 });
 
 /** A daily-profile report whose six weekly windows are `oldestFirst`, with the CSM's four dimensions assessed. */
 function report(oldestFirst: number[], dimensions: LatestAssessment['dimension'][] = ['technical', 'knowledge', 'value', 'stakeholder']): ReadinessReport {

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord } from '../../schemas/accounts.js';
 import type { FlagCode } from '../../schemas/flags.js';
 import { DEFAULT_WEIGHTS, PROFILE_DEFAULTS } from '../../schemas/products.js';
 import type { FlagStateRecord } from '../../scoring/inputs.js';
 import type { LatestAssessment } from '../../scoring/inputs.js';
 import { emptyInputs } from '../../scoring/inputs.js';
 import { explainChange, scoreAccount, type ReadinessReport } from '../../scoring/index.js';
+import { accountRecord, assessed as assessedAt } from '../helpers/scoring-fixtures.js';
 
-const account: AccountRecord = {
-  account_id: 'acme',
-  product: 'crm',
-  licensed_seats: 25,
-  onboarding_started_at: '2026-09-01',
-  target_graduation_date: '2026-12-31',
-  champion_user_ids: ['c1'],
-  key_user_ids: [],
-  core_features: [],
-  critical_workflows: [],
-};
-const assessed = (dimension: LatestAssessment['dimension'], score: number): LatestAssessment =>
-  ({ account_id: 'acme', product: 'crm', dimension, score, evidence: 'e', assessed_by: 'Ana', assessed_at: '2026-11-01T09:00:00Z' }) as LatestAssessment;
+const account = accountRecord({ licensed_seats: 25, champion_user_ids: ['c1'] });
+const assessed = (dimension: LatestAssessment['dimension'], score: number) => assessedAt(dimension, score, '2026-11-01T09:00:00Z');
 
 function score(asOf: string, opts: { weeklyOldestFirst: number[]; seats?: number; value?: number; previous?: Map<FlagCode, FlagStateRecord>; championAge?: number }) {
   const last = opts.weeklyOldestFirst[opts.weeklyOldestFirst.length - 1]!;
