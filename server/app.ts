@@ -74,6 +74,9 @@ const DASHBOARD_CSP = {
 };
 
 const PUBLIC_DIR = packageFile('server', 'public');
+/** The compiled plain-language module the dashboard shares with reports (flag titles), so both name a flag the same way. */
+const SHARED_DIR = packageFile('dist', 'scoring');
+const SHARED_FILES = new Set(['/wording.js', '/rounding.js']);
 const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 /** htm's standalone build: Preact, its hooks and htm in one ES module, so the dashboard needs no build step. */
 const HTM_DIR = join(dirname(createRequire(import.meta.url).resolve('htm')), '..', 'preact');
@@ -197,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
 
   // The dashboard: static files and the vendored chart library, no CDN.
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: 'index.html', maxAge: '5m' });
+  await app.register(fastifyStatic, { root: SHARED_DIR, prefix: '/shared/', decorateReply: false, maxAge: '5m', allowedPath: (path) => SHARED_FILES.has(path) });
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, maxAge: '1d' });
   await app.register(fastifyStatic, { root: HTM_DIR, prefix: '/vendor/htm/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/standalone.mjs' });
 

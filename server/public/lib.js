@@ -8,17 +8,10 @@ export { html, render, useState, useEffect, useRef, useMemo, useCallback };
 export const BANDS = /** @type {const} */ (['ready', 'close', 'not_ready', 'incomplete']);
 /** @type {Record<string, string>} */
 export const BAND_LABEL = { ready: 'Ready', close: 'Close', not_ready: 'Not ready', incomplete: 'Incomplete' };
+// Flag titles come from the server's own wording module, so the dashboard and the reports never disagree.
+import { FLAG_TITLES } from '/shared/wording.js';
 /** @type {Record<string, string>} */
-export const FLAG_LABEL = {
-  low_engagement: 'Low engagement',
-  declining_usage: 'Declining usage',
-  usage_below_threshold: 'Usage below threshold',
-  core_features_unused: 'Core features unused',
-  champion_inactive: 'Champion inactive',
-  key_users_inactive: 'Key users inactive',
-  workflow_failures: 'Workflow failures',
-  onboarding_overdue: 'Onboarding overdue',
-};
+export const FLAG_LABEL = FLAG_TITLES;
 export const DIMENSIONS = ['technical', 'knowledge', 'usage', 'value', 'stakeholder'];
 
 /** @param {number | null | undefined} n @param {number} [d] */

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, type ReadinessReport } from '../../scoring/index.js';
+import { FLAG_TITLES } from '../../scoring/wording.js';
 import { READ_TOKEN, startTestService, type TestService } from '../helpers/service.js';
 
 /**
@@ -214,6 +215,11 @@ describe.skipIf(!haveBrowser)('CSM dashboard (chromium)', () => {
       await page.waitForSelector(`[data-testid="trend-${type}"] canvas`);
       expect(await page.locator(`[data-testid="trend-${type}"]`).textContent()).toMatch(/median \d+% \(IQR \d+%–\d+%\)/);
     }
+    // The flag names come from the server's wording module, the same titles the reports use.
+    const text = await page.locator('main').textContent();
+    for (const title of Object.values(FLAG_TITLES)) expect(text).toContain(title);
+    expect((await fetch(`${t.base}/shared/wording.js`)).headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${t.base}/shared/explain.js`)).status).toBe(404);
     console.log(`dashboard screenshot: ${await shot(page, 'dashboard-product-types.png')}`);
     expect(cspViolations).toEqual([]);
   });
