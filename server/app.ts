@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { loadConfig, type ApiToken, type ServerConfig } from '../schemas/config.js';
@@ -15,7 +15,7 @@ import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext } from '../runtime/index.js';
 import { createAuthenticator } from './auth.js';
 import type { FlagHub } from './flag-hub.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';
 import { registerCalibrationRoutes } from './routes/calibration.js';
@@ -82,7 +82,14 @@ const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/pac
 const HTM_DIR = join(dirname(createRequire(import.meta.url).resolve('htm')), '..', 'preact');
 
 /** Builds the HTTP application (routes, auth, errors, OpenAPI, dashboard) without listening. */
-export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams: () => void }> {
+export interface BuiltApp {
+  app: Api;
+  closeStreams: () => void;
+  /** Answers every request still unanswered 503 SHUTTING_DOWN (the grace period of a stop is over). */
+  answerPending: () => void;
+}
+
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const { config, metrics, logger } = deps;
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -157,8 +164,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
     request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   let closing = false;
-  app.addHook('onRequest', async () => {
+  // Requests not answered yet: those a stop's grace period ends for are answered 503 rather than cut off.
+  const pending = new Set<FastifyReply>();
+  app.addHook('onRequest', async (_request, reply) => {
     if (closing) throw new ReadinessError(ERROR_CODES.SHUTTING_DOWN, 'the service is shutting down; retry on another instance or later', { canRetry: true });
+    pending.add(reply);
+    // Answered, cut off by the client or hijacked and ended (SSE): no longer pending.
+    reply.raw.once('close', () => pending.delete(reply));
   });
   app.addHook('preClose', async () => {
     closing = true;
@@ -204,5 +216,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: Api; closeStreams:
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, maxAge: '1d' });
   await app.register(fastifyStatic, { root: HTM_DIR, prefix: '/vendor/htm/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/standalone.mjs' });
 
-  return { app, closeStreams: () => sse.closeAll() };
+  const answerPending = () => {
+    let answered = 0;
+    for (const reply of pending) {
+      if (reply.sent || reply.raw.headersSent) continue;
+      void reply.status(503).send(errorBody(ERROR_CODES.SHUTTING_DOWN, 'the service stopped before this request was answered; retry on another instance or later'));
+      // Its handler may still fail later (the store closing under it); that is expected now, not an error to log per request.
+      reply.log.level = 'silent';
+      answered++;
+    }
+    pending.clear();
+    if (answered > 0) logger.warn({ requests: answered }, 'answered requests still waiting at the end of the shutdown grace period with 503 SHUTTING_DOWN');
+  };
+  return { app, closeStreams: () => sse.closeAll(), answerPending };
 }

@@ -11,13 +11,14 @@ export interface HttpServer {
   readonly port: number;
   /**
    * Stops accepting connections, ends SSE streams, lets in-flight requests
-   * finish for up to SHUTDOWN_GRACE_MS, then closes what is left.
+   * finish for up to SHUTDOWN_GRACE_MS, then answers the rest 503 SHUTTING_DOWN
+   * and closes every connection.
    */
   close(): Promise<void>;
 }
 
 export async function startHttpServer(deps: AppDeps): Promise<HttpServer> {
-  const { app } = await buildApp(deps);
+  const { app, answerPending } = await buildApp(deps);
   try {
     await app.listen({ port: deps.config.port, host: deps.config.host });
   } catch (error) {
@@ -38,7 +39,11 @@ export async function startHttpServer(deps: AppDeps): Promise<HttpServer> {
     port: address.port,
     close() {
       closing ??= (async () => {
-        const force = setTimeout(() => app.server.closeAllConnections(), deps.config.shutdownGraceMs);
+        const force = setTimeout(() => {
+          // Requests still waiting (for the store, most often) get a 503 in the API's format, then every connection is closed.
+          answerPending();
+          setImmediate(() => app.server.closeAllConnections());
+        }, deps.config.shutdownGraceMs);
         force.unref();
         try {
           await app.close();

@@ -17,7 +17,7 @@ export type { InputsFilter } from './readiness-inputs.js';
 export type { AccountProductKey, KeyRange } from './key-range.js';
 export { insertSnapshots, snapshotOf, snapshotAndPrevious, snapshotHistory, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
-export { queryPortfolio, PORTFOLIO_SORTS } from './portfolio.js';
+export { queryPortfolio, queryPortfolioInStore, PORTFOLIO_SORTS } from './portfolio.js';
 export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
 export { cachedRead } from './read-cache.js';
 export {

@@ -1,10 +1,14 @@
+import { indexSearches, portfolioIndex, selectFromIndex } from './portfolio-index.js';
+import { cachedReadMany } from './read-cache.js';
 import type { QueryParams, Store } from './store.js';
 
 /**
  * The portfolio: the latest snapshot of every account-product (or every
  * snapshot of one day), filtered, sorted and paged in ClickHouse on the typed
  * columns of `readiness_latest` / `readiness_snapshots`. The report JSON is
- * read only for the rows of the page.
+ * read only for the rows of the page. On the embedded store, pages of the
+ * latest snapshots are selected from the same columns held in the process
+ * (transforms/portfolio-index.ts), and their reports are kept until the next write.
  */
 
 /** Columns the portfolio can be sorted on (`band` sorts worst first: not_ready, incomplete, close, ready). */
@@ -137,6 +141,17 @@ const key = (accountId: string, product: string) => `${accountId}\u0000${product
 
 /** One page of the portfolio (every matching row when `limit` is omitted), with the total before paging. */
 export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): Promise<PortfolioPage> {
+  // The embedded engine runs one query at a time: a page of the latest snapshots is selected in the process.
+  if (store.kind === 'chdb' && query.asOf === undefined && query.limit !== undefined && indexSearches(query.search)) {
+    const selection = selectFromIndex(await portfolioIndex(store), query);
+    const reports = await latestReportTexts(store, selection.keys);
+    return { total: selection.total, as_of: selection.as_of, reports: selection.keys.map((k) => JSON.parse(reportOf(reports, k)) as unknown) };
+  }
+  return queryPortfolioInStore(store, query);
+}
+
+/** The same page selected by the engine (a server store; days other than the latest; the whole export). */
+export async function queryPortfolioInStore(store: Store, query: PortfolioQuery = {}): Promise<PortfolioPage> {
   const { sql: whereSql, params } = where(query);
   const order = orderBy(query.sort ?? 'risk', query.order);
   if (query.limit === undefined) {
@@ -169,15 +184,19 @@ export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): 
     return { total, as_of: total > 0 ? (counted?.latest ?? null) : null, reports: [] };
   }
   const reports = await reportsOf(store, keys, query.asOf);
-  return {
-    total: Number(first.total),
-    as_of: first.latest,
-    reports: keys.map((k) => {
-      const report = reports.get(key(k.account_id, k.product));
-      if (report === undefined) throw new Error(`report of account ${k.account_id}, product ${k.product} vanished between two reads`);
-      return JSON.parse(report) as unknown;
-    }),
-  };
+  return { total: Number(first.total), as_of: first.latest, reports: keys.map((k) => JSON.parse(reportOf(reports, k)) as unknown) };
+}
+
+function reportOf(reports: Map<string, string>, k: { account_id: string; product: string }): string {
+  const report = reports.get(key(k.account_id, k.product));
+  if (report === undefined) throw new Error(`report of account ${k.account_id}, product ${k.product} vanished between two reads`);
+  return report;
+}
+
+/** Report JSON of the latest snapshot of each account-product, kept (embedded store) until the next write. */
+function latestReportTexts(store: Store, keys: readonly { account_id: string; product: string }[]): Promise<Map<string, string>> {
+  const byKey = new Map(keys.map((k) => [key(k.account_id, k.product), k]));
+  return cachedReadMany(store, 'latest-report', [...byKey.keys()], (missing) => reportsOf(store, missing.map((m) => byKey.get(m)!), undefined));
 }
 
 /**
@@ -186,15 +205,13 @@ export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): 
  * scoring time, and then the one inserted last wins.
  */
 async function reportsOf(store: Store, keys: readonly { account_id: string; product: string }[], asOf: string | undefined): Promise<Map<string, string>> {
-  const accounts = [...new Set(keys.map((k) => k.account_id))];
-  const products = [...new Set(keys.map((k) => k.product))];
   const rows = await store.query<{ account_id: string; product: string; report: string }>(
     asOf === undefined
       ? `SELECT account_id, product, report FROM {db}.readiness_latest FINAL
-         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)}`
+         WHERE (account_id, product) IN arrayZip({accounts:Array(String)}, {products:Array(String)})`
       : `SELECT account_id, product, report FROM {db}.readiness_snapshots FINAL
-         WHERE account_id IN {accounts:Array(String)} AND product IN {products:Array(String)} AND as_of = {as_of:Date}`,
-    { accounts, products, ...(asOf === undefined ? {} : { as_of: asOf }) },
+         WHERE (account_id, product) IN arrayZip({accounts:Array(String)}, {products:Array(String)}) AND as_of = {as_of:Date}`,
+    { accounts: keys.map((k) => k.account_id), products: keys.map((k) => k.product), ...(asOf === undefined ? {} : { as_of: asOf }) },
   );
   return new Map(rows.map((r) => [key(r.account_id, r.product), r.report]));
 }

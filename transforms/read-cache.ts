@@ -21,9 +21,14 @@ interface StoreCache {
   generation: number;
   writes: number;
   results: LRUCache<string, { value: unknown }>;
+  /** Values kept whole until the next write, outside the LRU bound (the portfolio index). */
+  held: Map<string, { value: unknown }>;
   /** Loads under way, so concurrent identical reads share one query. */
   loading: Map<string, Promise<unknown>>;
 }
+
+/** Characters of a cached value: strings (report texts) as they are, anything else as its JSON. */
+const sizeOf = (value: unknown): number => (typeof value === 'string' ? value.length : (JSON.stringify(value) ?? '').length);
 
 const byClient = new WeakMap<object, Map<string, StoreCache>>();
 
@@ -36,7 +41,8 @@ function cacheOf(store: Store): StoreCache | undefined {
     cache = {
       generation: 0,
       writes: 0,
-      results: new LRUCache({ maxSize: MAX_CACHED_CHARS, sizeCalculation: (entry) => Math.max(1, (JSON.stringify(entry.value) ?? '').length) }),
+      results: new LRUCache({ maxSize: MAX_CACHED_CHARS, sizeCalculation: (entry) => Math.max(1, sizeOf(entry.value)) }),
+      held: new Map(),
       loading: new Map(),
     };
     databases.set(store.database, cache);
@@ -48,17 +54,19 @@ function cacheOf(store: Store): StoreCache | undefined {
 export async function writing<T>(store: Store, write: () => Promise<T>): Promise<T> {
   const cache = cacheOf(store);
   if (!cache) return write();
+  const forget = () => {
+    cache.generation++;
+    cache.results.clear();
+    cache.held.clear();
+    cache.loading.clear();
+  };
   cache.writes++;
-  cache.generation++;
-  cache.results.clear();
-  cache.loading.clear();
+  forget();
   try {
     return await write();
   } finally {
     cache.writes--;
-    cache.generation++;
-    cache.results.clear();
-    cache.loading.clear();
+    forget();
   }
 }
 
@@ -68,8 +76,59 @@ export async function writing<T>(store: Store, write: () => Promise<T>): Promise
  */
 export async function cachedRead<T>(store: Store, key: string, load: () => Promise<T>): Promise<T> {
   const cache = cacheOf(store);
-  if (!cache) return load();
-  const hit = cache.results.get(key);
+  return cache ? read(cache, cache.results, key, load) : load();
+}
+
+/**
+ * Like `cachedRead`, for a value every request needs (the portfolio index):
+ * kept whole until the next write instead of competing for the LRU's room.
+ */
+export async function heldRead<T>(store: Store, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = cacheOf(store);
+  return cache ? read(cache, cache.held, key, load) : load();
+}
+
+/**
+ * Many keyed values at once (the report texts of a page): those cached since the
+ * last write are taken from the cache, the rest are loaded by one call of `load`
+ * and kept. `namespace` keeps these keys apart from other reads'. A key `load`
+ * does not return is missing from the answer and not cached.
+ */
+export async function cachedReadMany<T>(
+  store: Store,
+  namespace: string,
+  keys: readonly string[],
+  load: (missing: string[]) => Promise<Map<string, T>>,
+): Promise<Map<string, T>> {
+  const cache = cacheOf(store);
+  if (!cache) return load([...keys]);
+  const cacheKey = (key: string) => `${namespace}\u0000${key}`;
+  const found = new Map<string, T>();
+  const missing: string[] = [];
+  for (const key of keys) {
+    const hit = cache.results.get(cacheKey(key));
+    if (hit) found.set(key, hit.value as T);
+    else missing.push(key);
+  }
+  if (missing.length === 0) return found;
+  const generation = cache.generation;
+  const quiet = cache.writes === 0;
+  const loaded = await load(missing);
+  const keep = quiet && cache.generation === generation;
+  for (const [key, value] of loaded) {
+    found.set(key, value);
+    if (keep) cache.results.set(cacheKey(key), { value });
+  }
+  return found;
+}
+
+interface Kept {
+  get(key: string): { value: unknown } | undefined;
+  set(key: string, entry: { value: unknown }): unknown;
+}
+
+async function read<T>(cache: StoreCache, kept: Kept, key: string, load: () => Promise<T>): Promise<T> {
+  const hit = kept.get(key);
   if (hit) return hit.value as T;
   const pending = cache.loading.get(key);
   if (pending) return pending as Promise<T>;
@@ -79,7 +138,7 @@ export async function cachedRead<T>(store: Store, key: string, load: () => Promi
   cache.loading.set(key, promise);
   try {
     const value = await promise;
-    if (quiet && cache.generation === generation) cache.results.set(key, { value });
+    if (quiet && cache.generation === generation) kept.set(key, { value });
     return value;
   } finally {
     if (cache.loading.get(key) === promise) cache.loading.delete(key);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../schemas/config.js';
@@ -153,6 +154,18 @@ export function storeFromClient(
   options: { cluster?: string | undefined } = {},
 ): Store {
   const sql = (text: string) => text.replaceAll('{db}', database);
+  /**
+   * Aborted by `close()`: statements still queued then fail at once as "store closed"
+   * (StoreError: 503 to an API client) instead of reaching a torn-down engine, whose
+   * error would say nothing about why.
+   */
+  const closing = new AbortController();
+  // Every statement waiting for the engine listens to it; hundreds can be queued under load.
+  setMaxListeners(0, closing.signal);
+  // Only the embedded engine queues statements in the process; a server's client logs each aborted request as an error.
+  const signal = kind === 'chdb' ? closing.signal : undefined;
+  const failure = (action: string, error: unknown): ReadinessError =>
+    closing.signal.aborted ? new StoreError(`${action} failed: the store is closed (the process is stopping)`, { cause: error }) : classifyStoreError(action, error);
   const structures = new Map<string, Promise<Map<string, string>>>();
   const columnTypes = (table: string) => {
     let types = structures.get(table);
@@ -208,6 +221,7 @@ export function storeFromClient(
       await client.command({
         query: insertSelect(table, columns, 'file({path:String}, JSONEachRow, {structure:String})', where),
         query_params: { path, structure },
+        abort_signal: signal,
       });
     } finally {
       await unlink(path).catch(() => undefined);
@@ -243,7 +257,7 @@ export function storeFromClient(
     try {
       await (kind === 'chdb' ? insertEmbedded(table, columns, body, where) : insertServer(table, columns, body, where));
     } catch (error) {
-      throw classifyStoreError(`insert into ${table}`, error);
+      throw failure(`insert into ${table}`, error);
     }
   };
   return {
@@ -254,17 +268,17 @@ export function storeFromClient(
     sql,
     async query<T>(text: string, params: QueryParams = {}): Promise<T[]> {
       try {
-        const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow' });
+        const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow', abort_signal: signal });
         return (await result.json()) as T[];
       } catch (error) {
-        throw classifyStoreError('query', error);
+        throw failure('query', error);
       }
     },
     async command(text: string, params: QueryParams = {}): Promise<void> {
       try {
-        await client.command({ query: sql(text), query_params: params });
+        await client.command({ query: sql(text), query_params: params, abort_signal: signal });
       } catch (error) {
-        throw classifyStoreError('command', error);
+        throw failure('command', error);
       }
     },
     async insert(table: string, rows: readonly object[]): Promise<void> {
@@ -282,6 +296,7 @@ export function storeFromClient(
       }
     },
     async close(): Promise<void> {
+      closing.abort();
       if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
       await client.close();
     },

@@ -3,7 +3,7 @@ import { addDays } from '../../schemas/day.js';
 import { FLAG_CODES } from '../../schemas/flags.js';
 import { runCollectingPass } from '../../runtime/index.js';
 import { compareByRisk, portfolio, riskScore, type ReadinessReport } from '../../scoring/index.js';
-import { PORTFOLIO_SORTS, flagStatesAsOf, readFlagStates, type PortfolioSort } from '../../transforms/index.js';
+import { PORTFOLIO_SORTS, flagStatesAsOf, queryPortfolio, queryPortfolioInStore, readFlagStates, type PortfolioQuery, type PortfolioSort } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /**
@@ -191,6 +191,31 @@ describe('portfolio list: filters, sort and pages from the store', () => {
     const second = await list(s, { limit: 10, offset: 10 });
     expect(first.total).toBe(want.length);
     expect(ids([...first.items, ...second.items])).toEqual(ids(want.slice(0, 20)));
+  });
+
+  it('selects the same pages from the in-process index as the engine does (embedded store)', async () => {
+    expect(svc.store.kind).toBe('chdb');
+    const asQuery = (s: Selection): PortfolioQuery => ({
+      accountId: s.account,
+      search: s.q,
+      product: s.product,
+      productType: s.product_type,
+      band: s.band,
+      ready: s.ready,
+      flag: s.flag,
+      csm: s.csm,
+      needsAttention: s.needs_attention,
+      sort: s.sort,
+      order: s.order,
+    });
+    for (const s of filters) {
+      for (const sort of [undefined, 'graduation_score', 'account_name', 'ratio_weekly', 'band'] as const) {
+        for (const page of [{ limit: 500 }, { limit: 4, offset: 3 }]) {
+          const q = { ...asQuery({ ...s, sort, order: sort === 'band' ? 'desc' : undefined }), ...page };
+          expect(await queryPortfolio(svc.store, q), JSON.stringify(q)).toEqual(await queryPortfolioInStore(svc.store, q));
+        }
+      }
+    }
   });
 
   it('answers a page past the end with no items and the total', async () => {

@@ -1,4 +1,4 @@
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ERROR_CODES, StoreError, StoreQueryError } from '../../schemas/errors.js';
 import { storeFromClient } from '../../transforms/store.js';
@@ -26,5 +26,26 @@ describe('store error classification', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: ERROR_CODES.STORE_UNAVAILABLE, canRetry: true });
     expect(await store.ping()).toBe(false);
+  });
+
+  it('statements still queued when the embedded store is closed fail as STORE_UNAVAILABLE, saying the store is closed', async () => {
+    // The embedded engine's queue, in small: a statement waits for its turn and gives up when its abort signal fires.
+    let queued = 0;
+    const engine = {
+      query: ({ abort_signal }: { abort_signal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          queued++;
+          abort_signal?.addEventListener('abort', () => reject(new TypeError('Usage: connection, sql, format, [params]')));
+        }),
+      close: async () => undefined,
+    };
+    const store = storeFromClient('chdb', 'queued', engine as unknown as ClickHouseClient);
+    const waiting = [store.query('SELECT 1').catch((e: unknown) => e), store.query('SELECT 2').catch((e: unknown) => e)];
+    expect(queued).toBe(2);
+    await store.close();
+    for (const error of await Promise.all(waiting)) {
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: ERROR_CODES.STORE_UNAVAILABLE, message: 'query failed: the store is closed (the process is stopping)' });
+    }
   });
 });
