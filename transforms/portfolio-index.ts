@@ -63,7 +63,7 @@ export interface IndexSelection {
  * point below U+30000), which folding ASCII letters reproduces. Other needles
  * are searched in the store.
  */
-export const indexSearches = (search: string | undefined): boolean => search === undefined || /^[\x00-\x7f]*$/.test(search);
+export const indexSearches = (search: string | undefined): boolean => search === undefined || !/[\u0080-\uffff]/.test(search);
 
 const foldAscii = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
