@@ -1,4 +1,5 @@
-import type { CalibrationResult, Retention, WhatIfResult } from '../scoring/index.js';
+import type { WhatIfResult } from '../runtime/index.js';
+import type { CalibrationResult, Retention } from '../scoring/index.js';
 import { renderRows } from './report-table.js';
 
 /** Terminal rendering of `calibrate`: retention with 95% intervals per group, sweeps, and the what-if beside the current thresholds. */

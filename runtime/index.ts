@@ -9,6 +9,8 @@ export type { ScoringContext, PassFilter, PassOptions, PassResult, RangeProgress
 export { recordAssessment, recordAssessments, loadAssessmentsNdjson } from './assessments.js';
 export type { RecordedAssessments } from './assessments.js';
 export { loadAccountsNdjson, loadOutcomesNdjson } from './records.js';
+export { calibrate, calibrateWhatIf } from './calibrate.js';
+export type { CalibrationOptions, WhatIfResult } from './calibrate.js';
 export { startScoringSchedule } from './schedule.js';
 export type { ScoringSchedule, ScheduleOptions } from './schedule.js';
 export { startIngestion, requireKafka, parseOptionsFor } from './ingestion.js';

@@ -1,6 +1,5 @@
 import { FLAG_CODES, type FlagCode } from '../schemas/flags.js';
 import type { ProductsConfig, Thresholds } from '../schemas/products.js';
-import type { CountRow, GraduationRow } from '../transforms/calibration.js';
 import type { ReadinessReport } from './report.js';
 import { round } from './rounding.js';
 import type { Band } from './scorecard.js';
@@ -10,6 +9,38 @@ import type { Band } from './scorecard.js';
  * 95% intervals, lift, and the threshold-sweep suggestion with its minimum
  * sample rule. Definitions: docs/calibration.md.
  */
+
+/** One account-product at graduation, as the engine counts it. */
+export interface GraduationRow {
+  account_id: string;
+  product: string;
+  product_type: string;
+  outcome: string;
+  /** 1 when the outcome counts as retained (renewed, expanded). */
+  retained: number;
+  /** The snapshot day used. */
+  as_of: string;
+  band: string;
+  /** [criterion name, met 0/1] */
+  criteria: Array<[string, number]>;
+  /** Open flag codes. */
+  flags: string[];
+  /** [threshold name, the value it is compared with] */
+  metrics: Array<[string, number]>;
+  /** 1 graduated by the target date, 0 after it, null without an account record. */
+  on_time: number | null;
+}
+
+/** A count of account-products (and of those retained) in one group of the calibration. */
+export interface CountRow {
+  dimension: 'all' | 'profile' | 'band' | 'criterion' | 'flag' | 'on_time' | 'sweep';
+  name: string;
+  profile: string;
+  candidate: number;
+  side: number;
+  accounts: number;
+  retained: number;
+}
 
 /** Minimum counts below which a figure is shown but not treated as a finding. */
 export const MINIMUMS = {

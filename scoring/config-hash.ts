@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProductSettings, Weights } from '../schemas/products.js';
+import type { ProductsConfig, ProductSettings, Weights } from '../schemas/products.js';
 
 /** JSON with keys sorted at every level, so equal settings always hash equally. */
 function canonical(value: unknown): string {
@@ -19,4 +19,9 @@ function canonical(value: unknown): string {
 export function productConfigHash(product: ProductSettings, weights: Weights): string {
   const text = canonical({ profile: product.profile, thresholds: product.thresholds, weights });
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Product name → configuration hash, for every product of a products file. */
+export function configHashes(config: ProductsConfig): Map<string, string> {
+  return new Map(Object.values(config.products).map((p) => [p.name, productConfigHash(p, config.weights)]));
 }

@@ -1,7 +1,7 @@
 import type { AccountRecord } from '../schemas/accounts.js';
 import type { FlagCode, FlagTransition } from '../schemas/flags.js';
 import type { ProductsConfig } from '../schemas/products.js';
-import { productConfigHash } from './config-hash.js';
+import { configHashes } from './config-hash.js';
 import { emptyInputs, inputsKey, type FlagStateRecord, type LatestAssessment, type ReadinessInputs } from './inputs.js';
 import { scoreAccount, type ReadinessReport } from './report.js';
 
@@ -90,7 +90,7 @@ export function scoreChunk(products: ProductsConfig, asOf: string, occurredAt: s
     if (!m) flagsByAccount.set(k, (m = new Map()));
     m.set(f.code, f);
   }
-  const hashes = new Map(Object.values(products.products).map((p) => [p.name, productConfigHash(p, products.weights)]));
+  const hashes = configHashes(products);
   const out: ScoredChunk = { reports: [], transitions: [], states: [], skipped: [], historyAhead: 0 };
   for (const account of chunk.accounts) {
     const product = products.products[account.product];

@@ -1,3 +1,4 @@
+import type { CountRow, GraduationDay, GraduationRow } from '../scoring/index.js';
 import type { Store } from './store.js';
 
 /**
@@ -6,27 +7,6 @@ import type { Store } from './store.js';
  * band, per criterion met or not, per flag open or not, on time or late, and
  * per threshold sweep candidate — one grouped query over one relation.
  */
-
-/** One account-product at graduation, as the counting query reads it. */
-export interface GraduationRow {
-  account_id: string;
-  product: string;
-  product_type: string;
-  outcome: string;
-  /** 1 when the outcome counts as retained (renewed, expanded). */
-  retained: number;
-  /** The snapshot day used. */
-  as_of: string;
-  band: string;
-  /** [criterion name, met 0/1] */
-  criteria: Array<[string, number]>;
-  /** Open flag codes. */
-  flags: string[];
-  /** [threshold name, the value it is compared with] */
-  metrics: Array<[string, number]>;
-  /** 1 graduated by the target date, 0 after it, null without an account record. */
-  on_time: number | null;
-}
 
 export interface GraduationParams {
   /** Graduation day without `graduated_at`: onboarding start + this many days. */
@@ -119,16 +99,6 @@ ARRAY JOIN arrayConcat(
 GROUP BY dimension, name, profile, candidate, side
 ORDER BY dimension, name, profile, candidate, side`;
 
-export interface CountRow {
-  dimension: 'all' | 'profile' | 'band' | 'criterion' | 'flag' | 'on_time' | 'sweep';
-  name: string;
-  profile: string;
-  candidate: number;
-  side: number;
-  accounts: number;
-  retained: number;
-}
-
 export interface CountParams {
   flagCodes: readonly string[];
   /** Candidate values per swept threshold name. */
@@ -215,7 +185,7 @@ export async function calibrationCoverage(store: Store, graduation: GraduationPa
 }
 
 /** Account-products with an outcome and their graduation day, for re-scoring (what-if). */
-export async function graduationDays(store: Store, graduation: GraduationParams): Promise<Array<{ account_id: string; product: string; outcome: string; grad_day: string; on_time: number | null; onboarding_days: number | null }>> {
+export async function graduationDays(store: Store, graduation: GraduationParams): Promise<GraduationDay[]> {
   const rows = await store.query<{ account_id: string; product: string; outcome_kind: string; day: string; on_time: number | string | null; onboarding_days: number | string | null }>(
     `WITH ${GRADUATIONS}
      SELECT account_id, product, toString(outcome) AS outcome_kind, toString(grad_day) AS day,

@@ -36,7 +36,7 @@ export type { OutboxState, OutboxMessage, PendingOutboxMessage } from './webhook
 export { insertOutcomes, readOutcomes } from './outcomes.js';
 export type { StoredOutcome } from './outcomes.js';
 export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduationRows, graduationDays } from './calibration.js';
-export type { GraduationRow, GraduationParams, CountRow, CountParams, CalibrationCoverage } from './calibration.js';
+export type { GraduationParams, CountParams, CalibrationCoverage } from './calibration.js';
 export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
 export type { ProductTrendRule } from './usage-trends.js';
 export { lastEventDays } from './freshness.js';

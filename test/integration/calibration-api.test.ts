@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateExample } from '../../examples/generate.js';
 import { loadConfig } from '../../schemas/config.js';
-import { calibrate, type CalibrationResult } from '../../scoring/index.js';
+import { calibrate } from '../../runtime/index.js';
+import type { CalibrationResult } from '../../scoring/index.js';
 import { readOutcomes } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 

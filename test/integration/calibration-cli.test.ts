@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateExample, writeExample } from '../../examples/generate.js';
-import type { CalibrationResult, WhatIfResult } from '../../scoring/index.js';
+import type { WhatIfResult } from '../../runtime/index.js';
+import type { CalibrationResult } from '../../scoring/index.js';
 import { lastJson, runCli, tempDataDir } from '../helpers/cli.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../examples/generate.js';
 import { parseProducts, type ProductsConfig } from '../../schemas/products.js';
-import { loadOutcomesNdjson } from '../../runtime/index.js';
-import { calibrate, MINIMUMS, wilson, type CalibrationResult } from '../../scoring/index.js';
+import { calibrate, loadOutcomesNdjson } from '../../runtime/index.js';
+import { MINIMUMS, wilson, type CalibrationResult } from '../../scoring/index.js';
 import { insertAccounts, insertSnapshots, readOutcomes, type SnapshotRecord, type Store } from '../../transforms/index.js';
 import { insertOutcomes } from '../../transforms/outcomes.js';
 import { createTestStore } from '../helpers/store.js';
