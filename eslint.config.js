@@ -17,14 +17,10 @@ const FORBIDDEN = {
   server: ['cli'],
   cli: ['server'],
 };
-/** scoring/ modules that still read the store; they move to runtime/ (use cases) or take their rows as arguments. */
-const SCORING_STORE_READERS = [
-  'reads', 'summary',
-].map((name) => `scoring/${name}.ts`);
 const layerRules = LAYERS.map((layer) => ({
   files: [`${layer}/**/*.ts`],
   // `serve` is the one command whose job is to start the HTTP service.
-  ignores: layer === 'scoring' ? SCORING_STORE_READERS : layer === 'cli' ? ['cli/commands/serve.ts'] : [],
+  ignores: layer === 'cli' ? ['cli/commands/serve.ts'] : [],
   rules: {
     'no-restricted-imports': [
       'error',
@@ -37,20 +33,6 @@ const layerRules = LAYERS.map((layer) => ({
     ],
   },
 }));
-const scoringStoreReaders = {
-  files: SCORING_STORE_READERS,
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: FORBIDDEN.scoring
-          .filter((other) => other !== 'transforms')
-          .map((other) => ({ group: [`**/${other}/**`], message: `scoring/ must not import ${other}/` })),
-      },
-    ],
-  },
-};
-
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'data', '.cache', 'coverage', 'server/public/vendor'] },
   js.configs.recommended,
@@ -80,5 +62,4 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  scoringStoreReaders,
 );

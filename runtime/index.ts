@@ -10,6 +10,10 @@ export { recordAssessment, recordAssessments, loadAssessmentsNdjson } from './as
 export type { RecordedAssessments } from './assessments.js';
 export { loadAccountsNdjson, loadOutcomesNdjson } from './records.js';
 export { calibrate, calibrateWhatIf } from './calibrate.js';
+export { portfolio, latestReports, accountReport, listFlags, openFlagCounts } from './reads.js';
+export type { PortfolioReports, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
+export { productTypeSummary } from './summary.js';
+export type { ProductTypeSummary } from './summary.js';
 export type { CalibrationOptions, WhatIfResult } from './calibrate.js';
 export { startScoringSchedule } from './schedule.js';
 export type { ScoringSchedule, ScheduleOptions } from './schedule.js';

@@ -6,8 +6,6 @@ export { emptyInputs, inputsKey } from './inputs.js';
 export type { ReadinessInputs, LatestAssessment, FlagStateRecord } from './inputs.js';
 export { scoreChunk, latestChangeDays, accountsWithHistoryAhead, flagStatesOn } from './pass.js';
 export type { PassChunk, ScoredChunk, SkippedAccount } from './pass.js';
-export { portfolio, latestReports, accountReport, listFlags, openFlagCounts } from './reads.js';
-export type { PortfolioReports, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
 export { assessmentTimeProblem } from './assess.js';
 export { parseNdjsonLines } from './records-parse.js';
 export type { LoadSummary, RejectedLine } from './records-parse.js';
@@ -33,8 +31,6 @@ export { graduation, weightedScore, bandOf, READY_BAND_MIN, CLOSE_BAND_MIN, GREE
 export type { Band, Graduation, DimensionScore, DimensionSource } from './scorecard.js';
 export { explainChange } from './explain.js';
 export type { Explanation, InputChange, ChangeCause, ChangeSource } from './explain.js';
-export { productTypeSummary } from './summary.js';
-export type { ProductTypeSummary } from './summary.js';
 export { rollupByProductType, median, withTrends, trendRules } from './rollup.js';
 export type { ProductTypeRollup, TrendWeek, TrendInputRow } from './rollup.js';
 export { compareByRisk, reportRisk, riskOf, riskScore } from './risk.js';

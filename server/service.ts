@@ -1,8 +1,8 @@
 import { utcToday } from '../schemas/day.js';
 import type { ApiToken } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
-import { openFlagCounts, type FlagSink } from '../scoring/index.js';
-import { startIngestion, startScoringSchedule, type Ingestion, type Role, type Runtime, type ScoringContext, type ScoringSchedule } from '../runtime/index.js';
+import type { FlagSink } from '../scoring/index.js';
+import { openFlagCounts, startIngestion, startScoringSchedule, type Ingestion, type Role, type Runtime, type ScoringContext, type ScoringSchedule } from '../runtime/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ReadinessError, ERROR_CODES, UsageError } from '../../schemas/errors.js';
-import { accountReport } from '../../scoring/index.js';
+import { accountReport } from '../../runtime/index.js';
 import { action, type RunEnv } from '../program.js';
 import { dayOption } from '../readiness-options.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../schemas/errors.js';
-import { latestReports, productTypeSummary, reportsCsv } from '../../scoring/index.js';
+import { latestReports, productTypeSummary } from '../../runtime/index.js';
+import { reportsCsv } from '../../scoring/index.js';
 import { action, type RunEnv } from '../program.js';
 import { dayOption, PRODUCTS_HELP } from '../readiness-options.js';
 import { reportTable, rollupTable } from '../report-table.js';

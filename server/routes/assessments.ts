@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { recordAssessment } from '../../runtime/index.js';
-import { latestReports } from '../../scoring/index.js';
+import { latestReports, recordAssessment } from '../../runtime/index.js';
 import { assessmentSchemaWithin, type Assessment } from '../../schemas/assessment.js';
 import { ERROR_CODES, InputError, ReadinessError } from '../../schemas/errors.js';
 import { readIdempotencyKey, recordIdempotencyKey } from '../../transforms/index.js';

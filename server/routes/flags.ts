@@ -1,4 +1,4 @@
-import { listFlags } from '../../scoring/index.js';
+import { listFlags } from '../../runtime/index.js';
 import { errorBodySchema } from '../http-errors.js';
 import { flagListSchema, flagsQuerySchema, streamQuerySchema } from '../api-schemas.js';
 import { BEARER, type Api, type RouteContext } from './context.js';

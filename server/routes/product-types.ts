@@ -1,4 +1,4 @@
-import { productTypeSummary } from '../../scoring/index.js';
+import { productTypeSummary } from '../../runtime/index.js';
 import { errorBodySchema } from '../http-errors.js';
 import { summaryQuerySchema, summarySchema } from '../api-schemas.js';
 import { BEARER, type Api, type RouteContext } from './context.js';

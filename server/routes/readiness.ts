@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import { accountReport, portfolio, reportsCsv } from '../../scoring/index.js';
+import { accountReport, portfolio } from '../../runtime/index.js';
+import { reportsCsv } from '../../scoring/index.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { NotFoundError } from '../../schemas/errors.js';
 import { errorBodySchema } from '../http-errors.js';

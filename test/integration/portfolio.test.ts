@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../schemas/day.js';
 import { FLAG_CODES } from '../../schemas/flags.js';
-import { runCollectingPass } from '../../runtime/index.js';
-import { compareByRisk, portfolio, riskScore, type ReadinessReport } from '../../scoring/index.js';
+import { portfolio, runCollectingPass } from '../../runtime/index.js';
+import { compareByRisk, riskScore, type ReadinessReport } from '../../scoring/index.js';
 import { PORTFOLIO_SORTS, flagStatesAsOf, queryPortfolio, queryPortfolioInStore, readFlagStates, type PortfolioQuery, type PortfolioSort } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 

@@ -3,8 +3,8 @@ import type { FlagTransition } from '../../schemas/flags.js';
 import { parseProducts } from '../../schemas/products.js';
 import type { UsageEvent } from '../../schemas/event.js';
 import { insertAccounts, insertEvents } from '../../transforms/index.js';
-import { loadAssessmentsNdjson, recordAssessment, runCollectingPass, runScoringPass } from '../../runtime/index.js';
-import { accountReport, latestReports, listFlags, productTypeSummary, type FlagSink } from '../../scoring/index.js';
+import { accountReport, latestReports, listFlags, loadAssessmentsNdjson, productTypeSummary, recordAssessment, runCollectingPass, runScoringPass } from '../../runtime/index.js';
+import type { FlagSink } from '../../scoring/index.js';
 import { createTestStore } from '../helpers/store.js';
 import { readFileSync } from 'node:fs';
 

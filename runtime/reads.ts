@@ -14,10 +14,7 @@ import {
   type SnapshotPoint,
   type Store,
 } from '../transforms/index.js';
-import { explainChange, type Explanation } from './explain.js';
-import type { FlagStateRecord } from './inputs.js';
-import type { ReadinessReport } from './report.js';
-import type { Band } from './scorecard.js';
+import { explainChange, type Band, type Explanation, type FlagStateRecord, type ReadinessReport } from '../scoring/index.js';
 
 /**
  * Read side over stored snapshots and flags: what a dashboard or API shows.

@@ -1,7 +1,7 @@
 import type { ProductsConfig } from '../schemas/products.js';
 import { readUsageTrends, type Store } from '../transforms/index.js';
+import { rollupByProductType, trendRules, withTrends, type ProductTypeRollup } from '../scoring/index.js';
 import { latestReports } from './reads.js';
-import { rollupByProductType, trendRules, withTrends, type ProductTypeRollup } from './rollup.js';
 
 /** The product-type summary the API, the CLI and the dashboard show: the rollup of the latest reports with each type's and product's weekly trend. */
 
