@@ -10,10 +10,12 @@ import {
   noFlagSink,
   scoreChunk,
   type FlagSink,
+  type PassChunk,
   type ReadinessReport,
   type SkippedAccount,
 } from '../scoring/index.js';
 import {
+  accountRuns,
   flagStatesAsOf,
   insertSnapshots,
   insertTransitions,
@@ -24,7 +26,6 @@ import {
   readReadinessInputs,
   snapshotOf,
   upsertFlagStates,
-  type AccountProductKey,
   type KeyRange,
   type Store,
 } from '../transforms/index.js';
@@ -78,10 +79,11 @@ export interface PassResult {
 
 const SNAPSHOT_BATCH = 2000;
 
-/** Reads what the account-products of `range` are scored from. */
-async function readChunk(store: Store, asOf: string, lookback: number, filter: PassFilter, accounts: Awaited<ReturnType<typeof readAccounts>>, range: KeyRange) {
+/** Reads what the account-products of `range` are scored from (the engine queues the queries at once). */
+async function readChunk(store: Store, asOf: string, lookback: number, filter: PassFilter, range: KeyRange): Promise<PassChunk> {
   const scope = { ...filter, range };
-  const [inputs, assessments, currentFlags, lastEvents] = await Promise.all([
+  const [accounts, inputs, assessments, currentFlags, lastEvents] = await Promise.all([
+    readAccounts(store, { startedBy: asOf, ...scope }),
     readReadinessInputs(store, asOf, lookback, scope),
     latestAssessments(store, asOf, scope),
     readFlagStates(store, scope),
@@ -96,32 +98,35 @@ async function readChunk(store: Store, asOf: string, lookback: number, filter: P
 export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: PassFilter = {}, options: PassOptions = {}): Promise<PassResult> {
   const started = Date.now();
   const { store, products } = ctx;
-  const chunkSize = options.chunkSize ?? SCORING_CHUNK_SIZE;
   const now = (ctx.now ?? (() => new Date()))();
   const occurredAt = now.toISOString();
   const lookback = lookbackDays(Object.values(products.products).map((p) => p.thresholds));
   const result: PassResult = { as_of: asOf, scored: 0, skipped: [], transitions: 0, history_ahead: 0, duration_ms: 0 };
-  let after: AccountProductKey | undefined;
-  for (;;) {
-    const accounts = await readAccounts(store, { startedBy: asOf, ...filter, range: { after }, limit: chunkSize });
-    const last = accounts.at(-1);
-    if (!last) break;
-    const range: KeyRange = { after, through: { account_id: last.account_id, product: last.product } };
-    const scored = scoreChunk(products, asOf, occurredAt, await readChunk(store, asOf, lookback, filter, accounts, range));
-    // Publish before storing: a failure between the two re-publishes next time rather than losing a message.
-    if (scored.transitions.length > 0) await (ctx.sink ?? noFlagSink).publish(scored.transitions);
-    await insertTransitions(store, scored.transitions);
-    await upsertFlagStates(store, scored.states, occurredAt);
-    for (let i = 0; i < scored.reports.length; i += SNAPSHOT_BATCH) {
-      await insertSnapshots(store, scored.reports.slice(i, i + SNAPSHOT_BATCH).map(snapshotOf), now.getTime());
+  const runs = await accountRuns(store, { startedBy: asOf, ...filter }, options.chunkSize ?? SCORING_CHUNK_SIZE);
+  // The next chunk is read while this one is scored and stored: the engine works while JavaScript scores.
+  let next: Promise<PassChunk> | undefined = readChunk(store, asOf, lookback, filter, runs[0]!);
+  try {
+    for (let i = 0; next; i++) {
+      const chunk: PassChunk = await next;
+      next = i + 1 < runs.length ? readChunk(store, asOf, lookback, filter, runs[i + 1]!) : undefined;
+      if (chunk.accounts.length === 0) continue;
+      const scored = scoreChunk(products, asOf, occurredAt, chunk);
+      // Publish before storing: a failure between the two re-publishes next time rather than losing a message.
+      if (scored.transitions.length > 0) await (ctx.sink ?? noFlagSink).publish(scored.transitions);
+      await insertTransitions(store, scored.transitions);
+      await upsertFlagStates(store, scored.states, occurredAt);
+      for (let j = 0; j < scored.reports.length; j += SNAPSHOT_BATCH) {
+        await insertSnapshots(store, scored.reports.slice(j, j + SNAPSHOT_BATCH).map(snapshotOf), now.getTime());
+      }
+      result.scored += scored.reports.length;
+      result.skipped.push(...scored.skipped);
+      result.transitions += scored.transitions.length;
+      result.history_ahead += scored.historyAhead;
+      options.onChunk?.({ reports: scored.reports, transitions: scored.transitions });
     }
-    result.scored += scored.reports.length;
-    result.skipped.push(...scored.skipped);
-    result.transitions += scored.transitions.length;
-    result.history_ahead += scored.historyAhead;
-    options.onChunk?.({ reports: scored.reports, transitions: scored.transitions });
-    if (accounts.length < chunkSize) break;
-    after = range.through;
+  } finally {
+    // A failed chunk ends the pass; the read already under way is not awaited.
+    next?.catch(() => undefined);
   }
   result.duration_ms = Date.now() - started;
   ctx.logger?.info(

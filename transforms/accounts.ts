@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../schemas/accounts.js';
-import { keyRangeSql, type KeyRange } from './key-range.js';
+import { keyRangeSql, type AccountProductKey, type KeyRange } from './key-range.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
 
@@ -47,8 +47,6 @@ export interface AccountFilter {
   accountId?: string;
   product?: string;
   range?: KeyRange;
-  /** At most this many, the first in (account_id, product) order. */
-  limit?: number;
 }
 
 /** The last day a Date column holds: "no bound" without converting a string in SQL. */
@@ -67,8 +65,8 @@ export async function readAccounts(store: Store, filter: AccountFilter = {}): Pr
      WHERE c.onboarding_started_at <= {started_by:Date}
        AND ({account:String} = '' OR c.account_id = {account:String})
        AND ({product:String} = '' OR c.product = {product:String})${range.sql}
-     ORDER BY c.account_id, c.product${filter.limit === undefined ? '' : ' LIMIT {limit:UInt32}'}`,
-    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '', ...range.params, ...(filter.limit === undefined ? {} : { limit: filter.limit }) },
+     ORDER BY c.account_id, c.product`,
+    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '', ...range.params },
   );
   return rows.map((r) => ({
     account_id: r.account_id,
@@ -83,4 +81,30 @@ export async function readAccounts(store: Store, filter: AccountFilter = {}): Pr
     ...(r.account_name ? { account_name: r.account_name } : {}),
     ...(r.csm ? { csm: r.csm } : {}),
   }));
+}
+
+/**
+ * The account records of `filter` cut into runs of `size` in (account_id, product) order: each run's
+ * key range, the last one open-ended. Only the boundary keys leave the engine.
+ */
+export async function accountRuns(store: Store, filter: Omit<AccountFilter, 'range'>, size: number): Promise<KeyRange[]> {
+  const rows = await store.query<AccountProductKey>(
+    `SELECT account_id, product FROM (
+       SELECT c.account_id AS account_id, c.product AS product, row_number() OVER (ORDER BY c.account_id, c.product) AS n
+       FROM {db}.accounts AS c FINAL
+       WHERE c.onboarding_started_at <= {started_by:Date}
+         AND ({account:String} = '' OR c.account_id = {account:String})
+         AND ({product:String} = '' OR c.product = {product:String}))
+     WHERE n % {size:UInt32} = 0
+     ORDER BY account_id, product`,
+    { started_by: filter.startedBy ?? LAST_DAY, account: filter.accountId ?? '', product: filter.product ?? '', size },
+  );
+  const runs: KeyRange[] = [];
+  let after: AccountProductKey | undefined;
+  for (const through of rows) {
+    runs.push({ after, through: { account_id: through.account_id, product: through.product } });
+    after = through;
+  }
+  runs.push({ after });
+  return runs;
 }

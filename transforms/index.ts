@@ -8,7 +8,7 @@ export { insertEvents, insertRejections, rejectionCounts } from './events.js';
 export type { Rejection, RejectionCount } from './events.js';
 export { dailyActiveUsers, eventCount } from './aggregates.js';
 export type { DailyActiveUsers } from './aggregates.js';
-export { insertAccounts, readAccounts } from './accounts.js';
+export { accountRuns, insertAccounts, readAccounts } from './accounts.js';
 export type { AccountFilter } from './accounts.js';
 export { insertAssessments, latestAssessments, assessmentHistory, assessmentId } from './assessments.js';
 export type { StoredAssessment } from './assessments.js';
