@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { IngestConfig } from '../schemas/config.js';
 import type { UsageEvent } from '../schemas/event.js';
 import { errorMessage } from '../schemas/errors.js';
-import { insertEvents, insertRejections, type Rejection, type Store } from '../transforms/index.js';
+import { EventRows, insertEventRows, insertRejections, rowRange, type Rejection, type Store } from '../transforms/index.js';
 import { insertIsolating } from './isolate.js';
 import type { RetryOptions } from './retry.js';
 
@@ -25,11 +25,10 @@ export interface BatchWriterOptions<O> {
   /** Each retried store error (retryable: the store is unreachable or overloaded). */
   onRetry?: (error: unknown) => void;
   /**
-   * An event the store refused as a statement or data error, with the input it came from and
-   * the engine's message. Called during `flush()`; rejections added here are written by the
-   * same flush.
+   * An event the store refused as a statement or data error: the input it came from and the
+   * engine's message. Called during `flush()`; rejections added here are written by the same flush.
    */
-  onRefused?: (event: UsageEvent, origin: O, message: string) => void;
+  onRefused?: (origin: O, message: string) => void;
 }
 
 /**
@@ -39,23 +38,36 @@ export interface BatchWriterOptions<O> {
  * others. Callers acknowledge their input (commit offsets, finish a file) only after `flush()`
  * resolved. `O` is what a source keeps per event to dead-letter it later (a Kafka record, a line).
  */
+interface HeldBatch<O> {
+  rows: EventRows;
+  origins: O[];
+  added: number;
+}
+
 export class BatchWriter<O = undefined> {
-  private events: UsageEvent[] = [];
+  private rows: EventRows;
+  /** The input of each row, by row number; later copies of an event within the batch have none. */
   private origins: O[] = [];
+  /** Events added, copies included: what `FlushResult.events` reports. */
+  private added = 0;
   private rejections: Rejection[] = [];
   private firstAddedAt: number | undefined;
+  /** Batches whose insert was given up (shutdown while the store was unreachable): written first next time. */
+  private held: Array<HeldBatch<O>> = [];
 
-  constructor(private readonly options: BatchWriterOptions<O>) {}
+  constructor(private readonly options: BatchWriterOptions<O>) {
+    this.rows = new EventRows(options.source);
+  }
 
   get size(): number {
-    return this.events.length + this.rejections.length;
+    return this.added + this.rejections.length + this.held.reduce((n, b) => n + b.added, 0);
   }
 
   /** `origin` is handed back through `onRefused` if the store refuses the event. */
   addEvent(event: UsageEvent, origin?: O): void {
     this.firstAddedAt ??= Date.now();
-    this.events.push(event);
-    this.origins.push(origin as O);
+    this.added++;
+    if (this.rows.add(event)) this.origins.push(origin as O);
   }
 
   addRejection(rejection: Rejection): void {
@@ -66,7 +78,7 @@ export class BatchWriter<O = undefined> {
   /** True when the batch reached its row limit or has waited long enough. */
   isDue(now = Date.now()): boolean {
     if (this.size === 0) return false;
-    if (this.events.length >= this.options.config.batchMaxRows) return true;
+    if (this.added >= this.options.config.batchMaxRows) return true;
     return this.firstAddedAt !== undefined && now - this.firstAddedAt >= this.options.config.batchMaxWaitMs;
   }
 
@@ -75,15 +87,10 @@ export class BatchWriter<O = undefined> {
    * that was given up (shutdown while the store was unreachable) are kept for the next try.
    */
   async flush(): Promise<FlushResult> {
-    const events = this.events;
-    const origins = this.origins;
-    const firstAddedAt = this.firstAddedAt;
-    if (events.length === 0 && this.rejections.length === 0) return { events: 0, rejections: 0, refused: 0, durationMs: 0 };
-    this.events = [];
-    this.origins = [];
-    this.firstAddedAt = undefined;
     const started = Date.now();
-    const { store, config, logger, source } = this.options;
+    if (this.size === 0) return { events: 0, rejections: 0, refused: 0, durationMs: 0 };
+    const firstAddedAt = this.firstAddedAt;
+    const { store, config, logger } = this.options;
     const retry: RetryOptions = {
       initialMs: config.retryInitialMs,
       maxMs: config.retryMaxMs,
@@ -94,19 +101,36 @@ export class BatchWriter<O = undefined> {
       },
     };
     // Events first: a rejection row is only bookkeeping, losing an event is not acceptable.
-    let refused;
-    try {
-      refused = await insertIsolating(events, (rows) => insertEvents(store, rows, source), retry);
-    } catch (error) {
-      this.events = events.concat(this.events);
-      this.origins = origins.concat(this.origins);
-      this.firstAddedAt = firstAddedAt;
-      throw error;
-    }
-    for (const r of refused) {
-      const origin = origins[events.indexOf(r.row)]!;
-      logger.warn({ eventId: r.row.eventId, err: r.message }, 'the store refused an event; dead-lettered as store_rejected');
-      this.options.onRefused?.(r.row, origin, r.message);
+    const batches = this.held;
+    this.held = [];
+    if (this.added > 0) batches.push({ rows: this.rows, origins: this.origins, added: this.added });
+    this.rows = new EventRows(this.options.source);
+    this.origins = [];
+    this.added = 0;
+    this.firstAddedAt = undefined;
+    let events = 0;
+    let refusedCount = 0;
+    for (const [index, batch] of batches.entries()) {
+      const body = batch.rows.body();
+      const rowNumbers = Array.from({ length: batch.rows.count }, (_, i) => i);
+      let refused;
+      try {
+        refused = await insertIsolating(
+          rowNumbers,
+          (part) => insertEventRows(store, part.length === rowNumbers.length ? body : rowRange(body, part[0]!, part[part.length - 1]! + 1)),
+          retry,
+        );
+      } catch (error) {
+        this.held = batches.slice(index).concat(this.held);
+        this.firstAddedAt ??= firstAddedAt;
+        throw error;
+      }
+      for (const r of refused) {
+        logger.warn({ row: r.row, err: r.message }, 'the store refused an event; dead-lettered as store_rejected');
+        this.options.onRefused?.(batch.origins[r.row]!, r.message);
+      }
+      events += batch.added - refused.length;
+      refusedCount += refused.length;
     }
     const rejections = this.rejections;
     this.rejections = [];
@@ -119,7 +143,7 @@ export class BatchWriter<O = undefined> {
       this.firstAddedAt ??= firstAddedAt;
       throw error;
     }
-    const result = { events: events.length - refused.length, rejections: rejections.length, refused: refused.length, durationMs: Date.now() - started };
+    const result = { events, rejections: rejections.length, refused: refusedCount, durationMs: Date.now() - started };
     this.options.onFlush?.(result);
     return result;
   }

@@ -73,7 +73,7 @@ class Replayer {
       logger: options.logger,
       source: 'replay',
       onFlush: () => this.batches++,
-      onRefused: (_event, item, message) => void this.outcomes.refused(item, message, undefined)?.catch(() => undefined),
+      onRefused: (item, message) => void this.outcomes.refused(item, message, undefined)?.catch(() => undefined),
     });
   }
 

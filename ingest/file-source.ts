@@ -46,6 +46,11 @@ export async function assertInputReadable(path: string): Promise<void> {
   }
 }
 
+/** A line of nothing but whitespace, skipped; an event line starts with `{` and is never decoded here. */
+function blank(bytes: Buffer): boolean {
+  return bytes[0] !== 0x7b && bytes.toString('utf8').trim() === '';
+}
+
 export async function ingestFile(options: FileIngestOptions): Promise<IngestSummary> {
   const { path, store, config, parse, logger } = options;
   const source = path === '-' ? 'stdin' : `file:${path}`;
@@ -71,40 +76,50 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
       logger.debug({ events: r.events, rejections: r.rejections, refused: r.refused, ms: r.durationMs }, 'batch written');
     },
     // The DLQ file write is buffered by its stream; its errors surface at the next write or close.
-    onRefused: (_event, line, message) => void outcomes.refused(line, message, undefined)?.catch(() => undefined),
+    onRefused: (line, message) => void outcomes.refused(line, message, undefined)?.catch(() => undefined),
   });
 
-  // A slow stream (`tail -f … | ingest --file -`) must not hold a part-filled batch until the
-  // next line arrives: a timer flushes it once BATCH_MAX_WAIT_MS has passed.
+  // One insert runs while the next batch is read and validated (the engine works on its own
+  // threads); batches are still written in order, one at a time. A slow stream
+  // (`tail -f … | ingest --file -`) must not hold a part-filled batch until the next line
+  // arrives: a timer flushes it once BATCH_MAX_WAIT_MS has passed.
   let flushing: Promise<unknown> | undefined;
-  let timerError: unknown;
+  let flushError: unknown;
   const flushNow = () =>
-    (flushing ??= writer.flush().finally(() => {
-      flushing = undefined;
-    }));
+    (flushing ??= writer
+      .flush()
+      .catch((error: unknown) => (flushError ??= error))
+      .finally(() => {
+        flushing = undefined;
+      }));
   const timer = setInterval(
     () => {
-      if (!flushing && writer.isDue()) flushNow().catch((error: unknown) => (timerError = error));
+      if (!flushing && writer.isDue()) void flushNow();
     },
     Math.max(20, Math.floor(config.batchMaxWaitMs / 2)),
   );
   try {
     for await (const raw of splitLines(input as AsyncIterable<Buffer>, config.maxEventBytes)) {
-      if (timerError !== undefined) throw timerError;
+      if (flushError !== undefined) throw flushError;
       if (raw.bytes.length === 0 && !raw.oversized) continue;
-      if (raw.bytes.toString('utf8').trim() === '') continue;
+      if (blank(raw.bytes)) continue;
       const line: Line = { number: raw.number, bytes: raw.bytes, cut: raw.oversized };
       const result = raw.oversized
         ? deadLetter('oversized', `line is ${raw.byteLength} bytes; the limit is ${config.maxEventBytes}`)
         : parseEventBytes(raw.bytes, parse);
-      await outcomes.handle(result, line, undefined);
-      if (writer.isDue()) await flushNow();
+      const written = outcomes.handle(result, line, undefined);
+      if (written) await written;
+      if (writer.isDue()) {
+        await flushing;
+        if (writer.isDue()) void flushNow();
+      }
     }
     await flushing;
-    if (timerError !== undefined) throw timerError;
+    if (flushError !== undefined) throw flushError;
     await writer.flush();
   } finally {
     clearInterval(timer);
+    await flushing;
     await dlq?.close();
   }
   return { source, ...outcomes.counts, batches, complete: true, durationMs: Date.now() - started };

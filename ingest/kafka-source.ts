@@ -262,7 +262,7 @@ class EventPipeline {
           if (this.stats.state === 'running') this.stats.state = 'store_retrying';
           metrics?.onStoreError?.(error);
         },
-        onRefused: (_event, record, message) => void this.outcomes.refused(record, message, p),
+        onRefused: (record, message) => void this.outcomes.refused(record, message, p),
       }),
       copies: [],
       refusedCopies: [],

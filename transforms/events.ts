@@ -38,38 +38,103 @@ const notStoredYet = (staged: string) =>
      WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged})
        AND (account_id, product, event_id, toDate(timestamp)) NOT IN (SELECT account_id, product, event_id, toDate(timestamp) FROM ${staged}))`;
 
+/** 'YYYY-MM-DD HH:MM:SS.mmm' as toDateTime64 writes it, with two slices instead of two regex replaces. */
+function dateTime64(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  // Years outside 0000–9999 are written with a sign and six digits: the general path handles them.
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : toDateTime64(ms);
+}
+
 /**
- * Each event becomes one JSONEachRow line, serialised once and handed to the engine
- * as bytes (`properties` is stored as JSON text, so it is a string inside the row).
- * Within the batch the first copy of an event wins; against the store, the insert
- * statement itself drops events already stored, so the materialized views (the daily
- * aggregates) see each event once.
+ * One event as its JSONEachRow line: the bytes JSON.stringify of the row object would give, built
+ * by concatenating the already validated strings (each escaped by JSON.stringify) in column order.
+ * `properties` is stored as JSON text, so it is stringified, then escaped as a string.
+ * `source` is the JSON text of the source string.
  */
-export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
-  if (events.length === 0) return;
-  const seen = new Set<string>();
-  const lines: string[] = [];
-  for (const e of events) {
-    const key = JSON.stringify([e.accountId, e.product, e.eventId]);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    lines.push(
-      JSON.stringify({
-        event_id: e.eventId,
-        account_id: e.accountId,
-        product: e.product,
-        user_id: e.userId,
-        event: e.event,
-        timestamp: toDateTime64(e.timestamp),
-        feature: e.feature,
-        workflow: e.workflow,
-        status: e.status,
-        properties: JSON.stringify(e.properties),
-        source,
-      }),
-    );
+export function eventLine(e: UsageEvent, source: string): string {
+  const q = JSON.stringify;
+  return (
+    `{"event_id":${q(e.eventId)},"account_id":${q(e.accountId)},"product":${q(e.product)},"user_id":${q(e.userId)},` +
+    `"event":${q(e.event)},"timestamp":"${dateTime64(e.timestamp)}","feature":${q(e.feature)},"workflow":${q(e.workflow)},` +
+    `"status":${q(e.status)},"properties":${q(q(e.properties))},"source":${source}}`
+  );
+}
+
+/** Lines joined into one Buffer at a time: the batch is held off the JS heap, not as objects. */
+const LINES_PER_CHUNK = 512;
+
+/**
+ * The accepted events of one batch as JSONEachRow bytes, each event serialised once when it is
+ * added, so a batch waiting for its insert is a few Buffers rather than thousands of objects the
+ * garbage collector copies again and again. Within the batch the first copy of an event wins
+ * (`add` says false for a later one); against the store, the insert statement drops events
+ * already stored (see `insertEventRows`). Rows keep the order they were added in: row `i` is the
+ * i-th line of `body()`.
+ */
+export class EventRows {
+  private readonly chunks: Buffer[] = [];
+  private pending: string[] = [];
+  private rows = 0;
+  // account → product → event ids: exact whatever characters the ids hold.
+  private readonly seen = new Map<string, Map<string, Set<string>>>();
+  private readonly sourceJson: string;
+
+  constructor(source: string) {
+    this.sourceJson = JSON.stringify(source);
   }
-  await store.insertJsonLines('events', EVENT_COLUMNS, Buffer.from(lines.join('\n')), (staged) => store.sql(notStoredYet(staged)));
+
+  get count(): number {
+    return this.rows;
+  }
+
+  add(e: UsageEvent): boolean {
+    let products = this.seen.get(e.accountId);
+    if (products === undefined) this.seen.set(e.accountId, (products = new Map()));
+    let ids = products.get(e.product);
+    if (ids === undefined) products.set(e.product, (ids = new Set()));
+    if (ids.has(e.eventId)) return false;
+    ids.add(e.eventId);
+    this.pending.push(eventLine(e, this.sourceJson));
+    this.rows++;
+    if (this.pending.length === LINES_PER_CHUNK) this.seal();
+    return true;
+  }
+
+  /** All rows, one line each, `\n`-terminated. */
+  body(): Buffer {
+    this.seal();
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+  }
+
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(Buffer.from(`${this.pending.join('\n')}\n`));
+    this.pending = [];
+  }
+}
+
+/**
+ * Rows `from` to `to` (exclusive) of a body built by EventRows: lines never hold a raw newline
+ * (JSON escapes it), so the row boundaries are the newlines.
+ */
+export function rowRange(body: Buffer, from: number, to: number): Buffer {
+  let start = 0;
+  for (let row = 0; row < from; row++) start = body.indexOf(0x0a, start) + 1;
+  let end = start;
+  for (let row = from; row < to; row++) end = body.indexOf(0x0a, end) + 1;
+  return body.subarray(start, end);
+}
+
+/** Inserts rows built by EventRows; the statement drops events already stored on another day. */
+export async function insertEventRows(store: Store, body: Buffer): Promise<void> {
+  await store.insertJsonLines('events', EVENT_COLUMNS, body, (staged) => store.sql(notStoredYet(staged)));
+}
+
+/** Inserts events (the first copy of each within `events`), serialised once. */
+export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
+  const rows = new EventRows(source);
+  for (const e of events) rows.add(e);
+  if (rows.count > 0) await insertEventRows(store, rows.body());
 }
 
 export interface Rejection {

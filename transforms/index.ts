@@ -4,7 +4,7 @@ export type { Store, QueryParams, StagedCondition } from './store.js';
 export { migrate, migrationScript, MIGRATIONS } from './migrations.js';
 export type { Migration, MigrationReport, MigrateOptions } from './migrations.js';
 export type { DdlTarget } from './ddl.js';
-export { insertEvents, insertRejections, rejectionCounts } from './events.js';
+export { EventRows, insertEventRows, insertEvents, insertRejections, rejectionCounts, rowRange } from './events.js';
 export type { Rejection, RejectionCount } from './events.js';
 export { dailyActiveUsers, eventCount } from './aggregates.js';
 export type { DailyActiveUsers } from './aggregates.js';

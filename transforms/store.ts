@@ -109,7 +109,33 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     );
   }
   const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  await dropLeftStagingTables(client, config.database);
   return storeFromClient('chdb', config.database, client);
+}
+
+/**
+ * Staging tables (see `insertRows`) left by a process that died during an insert. An embedded
+ * data directory has one process at a time, so any found when it opens are nobody's.
+ */
+async function dropLeftStagingTables(client: ClickHouseClient, database: string): Promise<void> {
+  // Best effort: a left table costs only its definition, and the store may still open.
+  try {
+    await dropStagingTables(client, database);
+  } catch {
+    return;
+  }
+}
+
+/** Drops every `staged_` table of `database`: only for a database no other process writes to. */
+export async function dropStagingTables(client: ClickHouseClient, database: string): Promise<void> {
+  const result = await client.query({
+    query: `SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, 'staged_')`,
+    query_params: { db: database },
+    format: 'JSONEachRow',
+  });
+  for (const { name } of await result.json<{ name: string }>()) {
+    if (IDENTIFIER.test(name)) await client.command({ query: `DROP TABLE IF EXISTS ${database}.${name}` });
+  }
 }
 
 /**
@@ -212,15 +238,26 @@ export function storeFromClient(
   };
   const insertSelect = (table: string, columns: readonly string[], staged: string, where: StagedCondition | undefined) =>
     `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''}`;
-  const insertEmbedded = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
-    const structure = await structureOf(table, columns);
+  /**
+   * Writes `body` into `target`. Embedded: from a private file the engine reads (no inline data).
+   * Server: the bytes are the request body, streamed as they are.
+   */
+  const load = async (target: string, columns: readonly string[], structure: () => Promise<string>, body: Buffer) => {
+    if (kind === 'server') {
+      const result = await client.exec({
+        query: `INSERT INTO ${target} (${columns.join(', ')}) FORMAT JSONEachRow`,
+        values: Readable.from([body], { objectMode: false }),
+      });
+      result.stream.resume();
+      return;
+    }
     spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
-    const path = join(spoolDir, `${table}-${process.pid}-${++spooled}.ndjson`);
+    const path = join(spoolDir, `${process.pid}-${++spooled}.ndjson`);
     await writeFile(path, body);
     try {
       await client.command({
-        query: insertSelect(table, columns, 'file({path:String}, JSONEachRow, {structure:String})', where),
-        query_params: { path, structure },
+        query: `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM file({path:String}, JSONEachRow, {structure:String})`,
+        query_params: { path, structure: await structure() },
         abort_signal: signal,
       });
     } finally {
@@ -228,26 +265,20 @@ export function storeFromClient(
     }
   };
   /**
-   * A server: the bytes are the request body, streamed as they are. With a
-   * condition they are first streamed into a private in-memory table, which the
-   * condition may read more than once, then moved by one INSERT ... SELECT.
+   * With a condition, the rows are first loaded into a private in-memory table, which the
+   * condition may read several times (parsed once, not once per reading), then moved by one
+   * INSERT ... SELECT.
    */
-  const insertServer = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
-    const stream = async (target: string) => {
-      const result = await client.exec({
-        query: `INSERT INTO ${target} (${columns.join(', ')}) FORMAT JSONEachRow`,
-        values: Readable.from([body], { objectMode: false }),
-      });
-      result.stream.resume();
-    };
-    if (!where) return stream(`${database}.${table}`);
+  const insertRows = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
+    const structure = () => structureOf(table, columns);
+    if (!where) return load(`${database}.${table}`, columns, structure, body);
     const staging = `${database}.staged_${table}_${randomBytes(6).toString('hex')}`;
-    await client.command({ query: `CREATE TABLE ${staging} (${await structureOf(table, columns)}) ENGINE = Memory` });
+    await client.command({ query: `CREATE TABLE ${staging} (${await structure()}) ENGINE = Memory`, abort_signal: signal });
     try {
-      await stream(staging);
-      await client.command({ query: insertSelect(table, columns, staging, where) });
+      await load(staging, columns, structure, body);
+      await client.command({ query: insertSelect(table, columns, staging, where), abort_signal: signal });
     } finally {
-      await client.command({ query: `DROP TABLE IF EXISTS ${staging}` }).catch(() => undefined);
+      await client.command({ query: `DROP TABLE IF EXISTS ${staging}`, abort_signal: signal }).catch(() => undefined);
     }
   };
   const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition) => {
@@ -255,7 +286,7 @@ export function storeFromClient(
     const bad = columns.find((c) => !IDENTIFIER.test(c));
     if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
     try {
-      await (kind === 'chdb' ? insertEmbedded(table, columns, body, where) : insertServer(table, columns, body, where));
+      await insertRows(table, columns, body, where);
     } catch (error) {
       throw failure(`insert into ${table}`, error);
     }

@@ -1,7 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ERROR_CODES, StoreError, StoreQueryError } from '../../schemas/errors.js';
-import { storeFromClient } from '../../transforms/store.js';
+import { dropStagingTables, storeFromClient } from '../../transforms/store.js';
 import { createTestStore } from '../helpers/store.js';
 
 /** Statement and data errors are not outages: they are classified apart, and not retried. */
@@ -47,5 +47,13 @@ describe('store error classification', () => {
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: ERROR_CODES.STORE_UNAVAILABLE, message: 'query failed: the store is closed (the process is stopping)' });
     }
+  });
+
+  it('staging tables left by a process killed during an insert are dropped, nothing else', async () => {
+    const store = await createTestStore();
+    await store.command('CREATE TABLE {db}.staged_events_0a1b2c (x UInt8) ENGINE = Memory');
+    await dropStagingTables(store.client, store.database);
+    const tables = await store.query<{ name: string }>("SELECT name FROM system.tables WHERE database = {db:String} AND (startsWith(name, 'staged_') OR name = 'events')", { db: store.database });
+    expect(tables.map((t) => t.name)).toEqual(['events']);
   });
 });
