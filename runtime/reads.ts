@@ -1,13 +1,10 @@
 import type { FlagTransition } from '../schemas/flags.js';
-import { addDays } from '../schemas/day.js';
 import {
   cachedRead,
   countOpenFlags,
   pageFlagStates,
   queryPortfolio,
-  readTransitions,
-  snapshotAndPrevious,
-  snapshotHistory,
+  readAccountView,
   type FlagStateFilter,
   type PortfolioFilter,
   type PortfolioQuery,
@@ -104,20 +101,14 @@ const historyPoint = (p: SnapshotPoint): HistoryPoint => ({ ...p, band: p.band a
 export async function accountReport(store: Store, query: AccountReportQuery): Promise<AccountReportView | undefined> {
   const key = JSON.stringify(['account', query.accountId, query.product, query.asOf, query.from, query.to]);
   return cachedRead(store, key, async () => {
-    const snapshots = await snapshotAndPrevious(store, query.accountId, query.product, query.asOf);
-    if (!snapshots) return undefined;
-    const report = snapshots.current.report as ReadinessReport;
-    const to = query.to ?? report.as_of;
-    const from = query.from ?? addDays(to, -89);
-    const [history, transitions] = await Promise.all([
-      snapshotHistory(store, query.accountId, query.product, { from, to }),
-      readTransitions(store, { accountId: query.accountId, product: query.product, from, to }),
-    ]);
+    const rows = await readAccountView(store, { ...query, historyDays: 90 });
+    if (!rows) return undefined;
+    const report = rows.current.report as ReadinessReport;
     return {
       report,
-      history: history.map(historyPoint),
-      explanation: explainChange(snapshots.previous?.report as ReadinessReport | undefined, report),
-      transitions,
+      history: rows.history.map(historyPoint),
+      explanation: explainChange(rows.previous?.report as ReadinessReport | undefined, report),
+      transitions: rows.transitions,
     };
   });
 }

@@ -160,12 +160,12 @@ export async function countOpenFlags(store: Store): Promise<{ code: string; seve
   return rows.map((r) => ({ code: r.code, severity: r.severity, count: Number(r.n) }));
 }
 
-interface StoredTransitionRow extends Omit<FlagTransition, 'value' | 'sequence'> {
+export interface StoredTransitionRow extends Omit<FlagTransition, 'value' | 'sequence'> {
   value: number | string;
   sequence: number | string;
 }
 
-const TRANSITION_COLUMNS = `t.transition_id AS transition_id, t.flag_id AS flag_id, t.account_id AS account_id, t.product AS product,
+export const TRANSITION_COLUMNS = `t.transition_id AS transition_id, t.flag_id AS flag_id, t.account_id AS account_id, t.product AS product,
             t.code AS code, t.kind AS kind, t.severity AS severity, t.message AS message, t.value AS value,
             t.subjects AS subjects, t.sequence AS sequence, toString(t.as_of) AS as_of,
             formatDateTime(t.occurred_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS occurred_at`;
@@ -192,8 +192,10 @@ export async function transitionsSince(store: Store, transitionId: string, limit
      LIMIT {limit:UInt32}`,
     { id: transitionId, limit },
   );
-  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+  return rows.map(toTransition);
 }
+
+export const toTransition = (r: StoredTransitionRow): FlagTransition => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) });
 
 /** Transitions of one account-product in [from, to], oldest first, by primary key prefix. */
 export async function readTransitions(store: Store, filter: { accountId: string; product: string; from: string; to: string }): Promise<FlagTransition[]> {
@@ -206,5 +208,5 @@ export async function readTransitions(store: Store, filter: { accountId: string;
      LIMIT 1 BY t.transition_id`,
     { account: filter.accountId, product: filter.product, from: filter.from, to: filter.to },
   );
-  return rows.map((r) => ({ ...r, value: Number(r.value), sequence: Number(r.sequence) }));
+  return rows.map(toTransition);
 }

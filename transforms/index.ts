@@ -15,9 +15,11 @@ export type { StoredAssessment } from './assessments.js';
 export { readReadinessInputs } from './readiness-inputs.js';
 export type { InputsFilter } from './readiness-inputs.js';
 export type { AccountProductKey, KeyRange } from './key-range.js';
-export { insertSnapshots, snapshotOf, snapshotAndPrevious, snapshotHistory, latestSnapshotDay } from './snapshots.js';
+export { insertSnapshots, snapshotOf, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
 export { queryPortfolio, queryPortfolioInStore, PORTFOLIO_SORTS } from './portfolio.js';
+export { readAccountView } from './account-view.js';
+export type { AccountViewQuery, AccountViewRows } from './account-view.js';
 export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
 export { cachedRead } from './read-cache.js';
 export {
@@ -27,7 +29,6 @@ export {
   readFlagStates,
   pageFlagStates,
   countOpenFlags,
-  readTransitions,
   transitionsSince,
 } from './flag-store.js';
 export type { FlagStateFilter } from './flag-store.js';

@@ -345,6 +345,57 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (account_id, product)`,
     ],
   },
+  {
+    version: 8,
+    name: 'account views and portfolio pages read by key without reading whole granules of reports',
+    statements: [
+      // The history of an account view reads these two values of every day in its range; as
+      // columns computed when a snapshot is stored, the history no longer reads the reports
+      // (parts stored before this version compute them on read until the mutation has run).
+      `ALTER TABLE {db}.readiness_snapshots
+        ADD COLUMN IF NOT EXISTS weekly_active UInt32 MATERIALIZED JSONExtractUInt(report, 'active_users', 'weekly'),
+        ADD COLUMN IF NOT EXISTS missing Array(String) MATERIALIZED JSONExtract(report, 'graduation', 'missing', 'Array(String)')`,
+      `ALTER TABLE {db}.readiness_snapshots MATERIALIZE COLUMN weekly_active`,
+      `ALTER TABLE {db}.readiness_snapshots MATERIALIZE COLUMN missing`,
+      // readiness_latest again, with granules of at most 64 KiB: a report is about 4 KB, so the
+      // default granule (up to 10 MiB) made a read of one page's or one view's reports by key
+      // decompress thousands of reports. The granule size of an existing table cannot be altered,
+      // so the index is rebuilt from the snapshots: dropped, created, its view re-attached, then
+      // filled. Snapshots stored meanwhile reach it through the view or the fill; a reader of a
+      // server store in that moment finds the table missing or partly filled.
+      `DROP VIEW IF EXISTS {db}.readiness_latest_mv SYNC`,
+      `DROP TABLE IF EXISTS {db}.readiness_latest SYNC`,
+      `CREATE TABLE IF NOT EXISTS {db}.readiness_latest (
+        account_id String,
+        product LowCardinality(String),
+        as_of Date,
+        product_type LowCardinality(String),
+        band LowCardinality(String),
+        ready UInt8,
+        graduation_score Nullable(Float64),
+        usage_score Float64,
+        usage_complete UInt8,
+        ratio_daily Float64,
+        ratio_weekly Float64,
+        ratio_monthly Float64,
+        relative_slope Float64,
+        red_flags UInt16,
+        flag_codes Array(LowCardinality(String)),
+        csm String,
+        account_name String,
+        risk Float64,
+        config_hash String,
+        report String,
+        scored_at DateTime64(3, 'UTC'),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (account_id, product)
+      SETTINGS index_granularity_bytes = 65536`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.readiness_latest_mv TO {db}.readiness_latest AS
+      ${LATEST_SELECT}`,
+      `INSERT INTO {db}.readiness_latest ${LATEST_SELECT}`,
+    ],
+  },
 ];
 
 /**

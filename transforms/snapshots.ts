@@ -135,7 +135,7 @@ export interface SnapshotPoint {
   config_hash: string;
 }
 
-interface PointRow {
+export interface PointRow {
   as_of: string;
   band: string;
   ready: number | string;
@@ -152,34 +152,39 @@ interface PointRow {
   config_hash: string;
 }
 
+/** The typed columns of one history point (`weekly_active` and `missing` are stored beside the report: migration 8). */
+export const POINT_COLUMNS = `toString(s.as_of) AS as_of, s.band AS band, s.ready AS ready, s.graduation_score AS graduation_score,
+            s.usage_score AS usage_score, s.usage_complete AS usage_complete,
+            s.ratio_daily AS ratio_daily, s.ratio_weekly AS ratio_weekly, s.ratio_monthly AS ratio_monthly,
+            s.weekly_active AS weekly_active, s.risk AS risk,
+            s.flag_codes AS flag_codes, s.missing AS missing, s.config_hash AS config_hash`;
+
+export const toPoint = (r: PointRow): SnapshotPoint => ({
+  as_of: r.as_of,
+  band: r.band,
+  ready: Number(r.ready) === 1,
+  graduation_score: r.graduation_score,
+  usage_score: r.usage_score,
+  usage_complete: Number(r.usage_complete) === 1,
+  ratios: { daily: r.ratio_daily, weekly: r.ratio_weekly, monthly: r.ratio_monthly },
+  weekly_active: Number(r.weekly_active),
+  risk: r.risk,
+  flags: r.flag_codes,
+  missing: r.missing,
+  config_hash: r.config_hash,
+});
+
 /** Snapshot history of one account-product in [from, to], oldest first, by primary key range. */
 export async function snapshotHistory(store: Store, accountId: string, product: string, range: { from: string; to: string }): Promise<SnapshotPoint[]> {
   const rows = await store.query<PointRow>(
-    `SELECT toString(s.as_of) AS as_of, s.band AS band, s.ready AS ready, s.graduation_score AS graduation_score,
-            s.usage_score AS usage_score, s.usage_complete AS usage_complete,
-            s.ratio_daily AS ratio_daily, s.ratio_weekly AS ratio_weekly, s.ratio_monthly AS ratio_monthly,
-            JSONExtractUInt(s.report, 'active_users', 'weekly') AS weekly_active, s.risk AS risk,
-            s.flag_codes AS flag_codes, JSONExtract(s.report, 'graduation', 'missing', 'Array(String)') AS missing, s.config_hash AS config_hash
+    `SELECT ${POINT_COLUMNS}
      FROM {db}.readiness_snapshots AS s FINAL
      WHERE s.account_id = {account:String} AND s.product = {product:String}
        AND s.as_of BETWEEN {from:Date} AND {to:Date}
      ORDER BY s.as_of`,
     { account: accountId, product, from: range.from, to: range.to },
   );
-  return rows.map((r) => ({
-    as_of: r.as_of,
-    band: r.band,
-    ready: Number(r.ready) === 1,
-    graduation_score: r.graduation_score,
-    usage_score: r.usage_score,
-    usage_complete: Number(r.usage_complete) === 1,
-    ratios: { daily: r.ratio_daily, weekly: r.ratio_weekly, monthly: r.ratio_monthly },
-    weekly_active: Number(r.weekly_active),
-    risk: r.risk,
-    flags: r.flag_codes,
-    missing: r.missing,
-    config_hash: r.config_hash,
-  }));
+  return rows.map(toPoint);
 }
 
 /** The latest day any snapshot exists for (optionally of one account-product). */
