@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../schemas/day.js';
-import { latestReports, type ReadinessReport } from '../../scoring/index.js';
+import { latestReports } from '../../runtime/index.js';
+import type { ReadinessReport } from '../../scoring/index.js';
 import { readAccountView, type AccountViewQuery, type Store } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
