@@ -12,11 +12,11 @@ describe('requests still waiting when a stop runs out of grace', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let waiting = 0;
-    // Reads of account views wait until released: a request stuck behind the engine.
+    // Readiness reads wait until released: a request stuck behind the engine.
     const holdViews = (store: Store): Store => ({
       ...store,
       query: async (text, params) => {
-        if (text.includes('readiness_snapshots')) {
+        if (text.includes('{db}.readiness_')) {
           waiting++;
           await held;
         }
