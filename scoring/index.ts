@@ -31,7 +31,7 @@ export { graduation, weightedScore, bandOf, READY_BAND_MIN, CLOSE_BAND_MIN, GREE
 export type { Band, Graduation, DimensionScore, DimensionSource } from './scorecard.js';
 export { explainChange } from './explain.js';
 export type { Explanation, InputChange, ChangeCause, ChangeSource } from './explain.js';
-export { rollupByProductType, median, withTrends, trendRules } from './rollup.js';
+export { rollupByProductType, medianOfMiddle, withTrends, trendRules } from './rollup.js';
 export type { ProductTypeRollup, TrendWeek, TrendInputRow } from './rollup.js';
 export { compareByRisk, reportRisk, riskOf, riskScore } from './risk.js';
 export type { Risk, RiskFactor, RiskInput, RiskPart } from './risk.js';

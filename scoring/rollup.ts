@@ -1,6 +1,5 @@
 import { FLAG_CODES, type FlagCode } from '../schemas/flags.js';
 import { PROFILES, type Profile, type ProductsConfig } from '../schemas/products.js';
-import type { ReadinessReport } from './report.js';
 import { round } from './rounding.js';
 import type { Band } from './scorecard.js';
 
@@ -39,36 +38,49 @@ export interface ProductTypeRollup {
   products: Array<{ product: string; trend: TrendWeek[] }>;
 }
 
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const m = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/** What the store counts per product type over the latest snapshots (transforms/product-type-counts.ts). */
+export interface ProductTypeCountsRow {
+  product_type: string;
+  /** Latest scored day among this type's snapshots. */
+  as_of: string;
+  accounts: number;
+  ready: number;
+  needs_attention: number;
+  bands: Record<Band, number>;
+  /** Account-products with each flag open. */
+  flag_counts: Record<FlagCode, number>;
+  /** The middle element(s) of each ratio column sorted ascending: the same element twice when `accounts` is odd. */
+  middle_ratios: Record<'daily' | 'weekly' | 'monthly', readonly [number, number]>;
+}
+
+/** The median from the middle element(s) of a sorted column of `n` values, rounded to 4 decimals. */
+export function medianOfMiddle([low, high]: readonly [number, number], n: number): number | null {
+  if (n === 0) return null;
+  const m = n % 2 === 1 ? low : (low + high) / 2;
   return Math.round(m * 10_000) / 10_000;
 }
 
-export function rollupByProductType(reports: readonly ReadinessReport[]): ProductTypeRollup[] {
+const share = (count: number, of: number) => Math.round((count / of) * 10_000) / 10_000;
+
+/** The rollup of each product type that has account-products, in the profiles' order. */
+export function rollupByProductType(rows: readonly ProductTypeCountsRow[]): ProductTypeRollup[] {
   const out: ProductTypeRollup[] = [];
   for (const type of PROFILES) {
-    const rs = reports.filter((r) => r.product_type === type);
-    if (rs.length === 0) continue;
-    const bands: Record<Band, number> = { ready: 0, close: 0, not_ready: 0, incomplete: 0 };
-    for (const r of rs) bands[r.graduation.band]++;
-    const flagShare = Object.fromEntries(
-      FLAG_CODES.map((code) => [code, Math.round((rs.filter((r) => r.flags.some((f) => f.code === code)).length / rs.length) * 10_000) / 10_000]),
-    ) as Record<FlagCode, number>;
+    const row = rows.find((r) => r.product_type === type);
+    if (!row || row.accounts === 0) continue;
+    const n = row.accounts;
     out.push({
       product_type: type,
-      accounts: rs.length,
-      ready: rs.filter((r) => r.graduation.ready).length,
-      needs_attention: rs.filter((r) => r.flags.some((f) => f.severity === 'red')).length,
-      bands,
+      accounts: n,
+      ready: row.ready,
+      needs_attention: row.needs_attention,
+      bands: { ...row.bands },
       median_ratios: {
-        daily: median(rs.map((r) => r.ratios.daily)),
-        weekly: median(rs.map((r) => r.ratios.weekly)),
-        monthly: median(rs.map((r) => r.ratios.monthly)),
+        daily: medianOfMiddle(row.middle_ratios.daily, n),
+        weekly: medianOfMiddle(row.middle_ratios.weekly, n),
+        monthly: medianOfMiddle(row.middle_ratios.monthly, n),
       },
-      flag_share: flagShare,
+      flag_share: Object.fromEntries(FLAG_CODES.map((code) => [code, share(row.flag_counts[code], n)])) as Record<FlagCode, number>,
       trend: [],
       products: [],
     });

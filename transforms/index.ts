@@ -39,6 +39,7 @@ export type { StoredOutcome } from './outcomes.js';
 export { calibrationCounts, calibrationCountsOf, calibrationCoverage, graduationRows, graduationDays } from './calibration.js';
 export type { GraduationParams, CountParams, CalibrationCoverage } from './calibration.js';
 export { readUsageTrends, TREND_WEEKS } from './usage-trends.js';
+export { readProductTypeCounts } from './product-type-counts.js';
 export type { ProductTrendRule } from './usage-trends.js';
 export { lastEventDays } from './freshness.js';
 export { readIdempotencyKey, recordIdempotencyKey } from './idempotency.js';
