@@ -172,6 +172,8 @@ export const envSchema = z
       .prefault(DEFAULT_MIN_INSTANT),
     /** How often `consume` logs its consumer group's lag per partition (ms). Default 60000. */
     LAG_LOG_INTERVAL_MS: intFromEnv(1000, 86_400_000).default(60_000),
+    /** Port of `consume`'s Prometheus endpoint (`/metrics` on HOST; 0: any free port). Unset: none (`serve` has /metrics on PORT). */
+    METRICS_PORT: intFromEnv(0, 65_535).optional(),
     /** First retry delay after a failed insert (ms), doubled each try. Default 500. */
     STORE_RETRY_INITIAL_MS: intFromEnv(1, 60_000).default(500),
     /** Longest delay between insert retries (ms). Default 30000. */
@@ -375,6 +377,8 @@ export const configSchema = envSchema.transform((env) => ({
     /** Graduation day of an outcome without `graduated_at`: onboarding start + this many days. */
     graduationAgeDays: env.CALIBRATION_GRADUATION_AGE_DAYS,
   },
+  /** `consume`'s /metrics endpoint (on HOST); port undefined: none. */
+  metrics: { port: env.METRICS_PORT },
   logLevel: env.LOG_LEVEL,
 }));
 

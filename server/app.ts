@@ -12,11 +12,10 @@ import { loadConfig, type ApiToken, type ServerConfig } from '../schemas/config.
 import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
-import type { ScoringContext } from '../runtime/index.js';
+import type { ScoringContext, ServiceMetrics } from '../runtime/index.js';
 import { createAuthenticator } from './auth.js';
 import type { FlagHub } from './flag-hub.js';
 import { clientErrorHandler, errorBody, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
-import type { ServiceMetrics } from './metrics.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';
 import { registerCalibrationRoutes } from './routes/calibration.js';
 import type { Api, CalibrationSettings, ReadinessCheck, RouteContext } from './routes/context.js';

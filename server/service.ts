@@ -2,12 +2,22 @@ import { utcToday } from '../schemas/day.js';
 import type { ApiToken } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { FlagSink } from '../scoring/index.js';
-import { openFlagCounts, startIngestion, startScoringSchedule, type Ingestion, type Role, type Runtime, type ScoringContext, type ScoringSchedule } from '../runtime/index.js';
+import {
+  createMetrics,
+  openFlagCounts,
+  startIngestion,
+  startScoringSchedule,
+  type Ingestion,
+  type Role,
+  type Runtime,
+  type ScoringContext,
+  type ScoringSchedule,
+  type ServiceMetrics,
+} from '../runtime/index.js';
 import { generateToken } from './auth.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
-import { createMetrics, type ServiceMetrics } from './metrics.js';
 import type { ReadinessCheck } from './routes/context.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks.js';
 

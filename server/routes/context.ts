@@ -6,7 +6,7 @@ import type { ServerConfig } from '../../schemas/config.js';
 import type { ScoringContext } from '../../runtime/index.js';
 import type { Authenticator } from '../auth.js';
 import type { FlagHub } from '../flag-hub.js';
-import type { ServiceMetrics } from '../metrics.js';
+import type { ServiceMetrics } from '../../runtime/index.js';
 import type { SseStreams } from '../sse.js';
 
 /** The Fastify instance type with zod request/response typing. */

@@ -1,8 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PartitionLag } from './ingestion.js';
 
 /**
- * Prometheus metrics of one service instance, on its own registry (so several
- * instances in one process, as in tests, do not collide). Producers never
+ * Prometheus metrics of one process (`serve`, or `consume` on METRICS_PORT),
+ * on its own registry (so several instances in one process, as in tests, do
+ * not collide); both expose the same names. Producers never
  * import prom-client: ingestion and scoring get plain callbacks (`ingestHooks`,
  * `onScoringPass`), and gauges that mirror external state (open flags, consumer
  * lag) read it through sources registered at start and polled at scrape time.
@@ -12,12 +14,6 @@ export interface OpenFlagCount {
   code: string;
   severity: string;
   count: number;
-}
-
-export interface PartitionLag {
-  topic: string;
-  partition: number;
-  lag: number;
 }
 
 /** Callback shape accepted by the ingestion pipelines (structurally `EventConsumerMetrics` and `BatchWriter.onFlush`). */
