@@ -35,6 +35,7 @@ const SAME_EVENT = '(account_id, product, event_id)';
  */
 const notStoredYet = (staged: string) =>
   `${SAME_EVENT} NOT IN (SELECT account_id, product, event_id FROM {db}.events
+     PREWHERE identity IN (SELECT cityHash64${SAME_EVENT} FROM ${staged})
      WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged})
        AND (account_id, product, event_id, toDate(timestamp)) NOT IN (SELECT account_id, product, event_id, toDate(timestamp) FROM ${staged}))`;
 
