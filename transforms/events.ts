@@ -39,11 +39,34 @@ const notStoredYet = (staged: string) =>
      WHERE ${SAME_EVENT} IN (SELECT account_id, product, event_id FROM ${staged})
        AND (account_id, product, event_id, toDate(timestamp)) NOT IN (SELECT account_id, product, event_id, toDate(timestamp) FROM ${staged}))`;
 
-/** 'YYYY-MM-DD HH:MM:SS.mmm' as toDateTime64 writes it, with two slices instead of two regex replaces. */
+const DAY_MS = 86_400_000;
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** 'YYYY-MM-DD ' of recent days: events of one batch fall on a few days. */
+const dayTexts = new Map<number, string>();
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS.mmm' as toDateTime64 writes it, without a Date per row: the day's text
+ * is cached, the time of day is arithmetic.
+ */
 function dateTime64(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  // Years outside 0000–9999 are written with a sign and six digits: the general path handles them.
-  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : toDateTime64(ms);
+  if (!Number.isInteger(ms)) return toDateTime64(ms);
+  const day = Math.floor(ms / DAY_MS);
+  let dayText = dayTexts.get(day);
+  if (dayText === undefined) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    // Years outside 0000–9999 are written with a sign and six digits: the general path handles them.
+    if (iso.length !== 24) return toDateTime64(ms);
+    if (dayTexts.size >= 4096) dayTexts.clear();
+    dayTexts.set(day, (dayText = `${iso.slice(0, 10)} `));
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${dayText}${PAD2[hours]!}:${PAD2[minutes]!}:${PAD2[seconds]!}.${PAD3[rest - seconds * 1000]!}`;
 }
 
 /**

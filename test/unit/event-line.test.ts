@@ -26,7 +26,11 @@ const usageEvent: fc.Arbitrary<UsageEvent> = fc.record({
   userId: text,
   event: fc.oneof(text, fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak', '\u2028')),
   // Years 0000 to 9999 and beyond, where toISOString switches to a signed six-digit year.
-  timestamp: fc.oneof(fc.integer({ min: -62_167_219_200_000, max: Date.UTC(9999, 11, 31) }), fc.integer({ min: -8.64e15, max: 8.64e15 })),
+  timestamp: fc.oneof(
+    fc.integer({ min: -62_167_219_200_000, max: Date.UTC(9999, 11, 31) }),
+    fc.integer({ min: -8.64e15, max: 8.64e15 }),
+    fc.double({ min: 0, max: 4e12, noNaN: true }),
+  ),
   product: text,
   feature: text,
   workflow: text,
