@@ -66,6 +66,11 @@ export function snapshotOf(report: ReadinessReport): SnapshotRecord {
   };
 }
 
+/**
+ * The report travels as a JSON object inside its row: the engine reads an object into the String
+ * column as its text (`input_format_json_read_objects_as_strings`, on by default), which is the
+ * report's JSON exactly, so a report is serialised once instead of serialised and then escaped.
+ */
 export async function insertSnapshots(store: Store, snapshots: readonly SnapshotRecord[], scoredAtMs = Date.now()): Promise<void> {
   const scoredAt = toDateTime64(scoredAtMs);
   await writing(store, () =>
@@ -75,7 +80,6 @@ export async function insertSnapshots(store: Store, snapshots: readonly Snapshot
         ...s,
         ready: s.ready ? 1 : 0,
         usage_complete: s.usage_complete ? 1 : 0,
-        report: JSON.stringify(s.report),
         scored_at: scoredAt,
       })),
     ),

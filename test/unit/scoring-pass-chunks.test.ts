@@ -143,7 +143,13 @@ describe('a scoring pass in chunks', () => {
     expect(inChunks.transitions).toEqual(atOnce.transitions);
     expect(await readFlagStates(chunked)).toEqual(expect.arrayContaining(await readFlagStates(whole)));
     expect((await readFlagStates(chunked)).length).toBe((await readFlagStates(whole)).length);
-    expect(await storedSnapshots(chunked)).toEqual(await storedSnapshots(whole));
+    const stored = await storedSnapshots(chunked);
+    expect(stored).toEqual(await storedSnapshots(whole));
+    // Each stored report is the JSON of the report the pass computed, character for character.
+    const computed = new Map(inChunks.reports.flat().map((r) => [`${r.account_id}/${r.product}/${r.as_of}`, JSON.stringify(r)]));
+    const latestDay = stored.filter((s) => s.as_of === days.at(-1));
+    expect(latestDay).toHaveLength(PORTFOLIO.length - 1);
+    for (const s of latestDay) expect(s.report).toBe(computed.get(`${s.account_id}/${s.product}/${s.as_of}`));
 
     // The comparison covers every path of a pass: scored and skipped account-products,
     // flags opened, updated and resolved, and a day re-scored behind its flag history.
