@@ -17,6 +17,8 @@ const FORBIDDEN = {
   server: ['cli'],
   cli: ['server'],
 };
+/** scoring/ is pure: besides the layers above, no I/O (files, network, store, Kafka, schedules, processes). */
+const SCORING_IO = ['node:fs', 'node:fs/*', 'node:http', 'node:https', 'node:net', 'node:child_process', 'node-cron', 'kafkajs', 'fastify', '@clickhouse/*', 'chdb', 'chdb/*'];
 const layerRules = LAYERS.map((layer) => ({
   files: [`${layer}/**/*.ts`],
   // `serve` is the one command whose job is to start the HTTP service.
@@ -25,10 +27,13 @@ const layerRules = LAYERS.map((layer) => ({
     'no-restricted-imports': [
       'error',
       {
-        patterns: FORBIDDEN[layer].map((other) => ({
-          group: [`**/${other}/**`, `../${other}`, `../../${other}`],
-          message: `${layer}/ must not import ${other}/ (layers: cli/, server/ → runtime/ → ingest/, scoring/, transforms/ → schemas/; scoring/ → schemas/ only)`,
-        })),
+        patterns: [
+          ...FORBIDDEN[layer].map((other) => ({
+            group: [`**/${other}/**`, `../${other}`, `../../${other}`],
+            message: `${layer}/ must not import ${other}/ (layers: cli/, server/ → runtime/ → ingest/, scoring/, transforms/ → schemas/; scoring/ → schemas/ only)`,
+          })),
+          ...(layer === 'scoring' ? [{ group: SCORING_IO, message: 'scoring/ is pure: I/O belongs in runtime/ (use cases) or transforms/ (the store)' }] : []),
+        ],
       },
     ],
   },

@@ -140,8 +140,7 @@ async function generate(dir: string, accounts: number): Promise<void> {
 /** Two passes: a week before AS_OF (so flags have a history) and AS_OF, the one reported. */
 async function score(dir: string): Promise<void> {
   const store = await openBenchStore(dir);
-  const { loadProductsFile } = await import('../scoring/index.js');
-  const { runScoringPass } = await import('../runtime/index.js');
+  const { loadProductsFile, runScoringPass } = await import('../runtime/index.js');
   const products = await loadProductsFile(join(process.cwd(), 'config', 'products.json'));
   const first = await runScoringPass({ store, products }, addDays(AS_OF, -7));
   console.error(`  pass ${first.as_of}: ${first.scored} scored in ${first.duration_ms} ms`);

@@ -15,8 +15,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
-import { calibrate } from '../runtime/index.js';
-import { loadProductsFile } from '../scoring/index.js';
+import { calibrate, loadProductsFile } from '../runtime/index.js';
 import { migrate, openStore, type Store } from '../transforms/index.js';
 
 const { values } = parseArgs({

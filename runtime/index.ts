@@ -19,6 +19,7 @@ export { startScoringSchedule } from './schedule.js';
 export type { ScoringSchedule, ScheduleOptions } from './schedule.js';
 export { startIngestion, requireKafka, parseOptionsFor } from './ingestion.js';
 export type { Ingestion, PartitionLag } from './ingestion.js';
+export { loadProductsFile } from './products-file.js';
 export { createMetrics } from './metrics.js';
 export type { ServiceMetrics, IngestHooks, OpenFlagCount } from './metrics.js';
 export { startMetricsEndpoint } from './metrics-endpoint.js';

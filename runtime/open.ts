@@ -3,7 +3,8 @@ import { createKafkaClient, kafkaFlagSink, type KafkaClient } from '../ingest/in
 import type { AppConfig } from '../schemas/config.js';
 import { errorMessage } from '../schemas/errors.js';
 import type { ProductsConfig } from '../schemas/products.js';
-import { fanOutSink, loadProductsFile, noFlagSink, type FlagSink } from '../scoring/index.js';
+import { fanOutSink, noFlagSink, type FlagSink } from '../scoring/index.js';
+import { loadProductsFile } from './products-file.js';
 import type { ScoringContext } from './scoring-pass.js';
 import { migrate, openStore, type Store } from '../transforms/index.js';
 import { kafkaLeadership } from './kafka-leadership.js';

@@ -9,7 +9,6 @@ export type { PassChunk, ScoredChunk, SkippedAccount } from './pass.js';
 export { assessmentTimeProblem } from './assess.js';
 export { parseNdjsonLines } from './records-parse.js';
 export type { LoadSummary, RejectedLine } from './records-parse.js';
-export { loadProductsFile } from './products-file.js';
 export { noFlagSink, fanOutSink } from './flag-sink.js';
 export type { FlagSink } from './flag-sink.js';
 

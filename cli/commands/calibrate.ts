@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../schemas/errors.js';
-import { calibrate, calibrateWhatIf } from '../../runtime/index.js';
-import { loadProductsFile } from '../../scoring/index.js';
+import { calibrate, calibrateWhatIf, loadProductsFile } from '../../runtime/index.js';
 import { calibrationTable, whatIfTable } from '../calibration-table.js';
 import { action, type RunEnv } from '../program.js';
 
