@@ -1,15 +1,17 @@
 /**
- * JSON text of a value, computed once per object: read results cached by the
+ * JSON bytes of an answer, encoded once per object: read results cached by the
  * store layer are the same object on every hit, so a page or an account view
- * is serialised once until the next write empties that cache, not per request.
+ * is serialised and UTF-8 encoded once until the next write empties that
+ * cache, not per request (a page of 50 reports is about 200 kB).
  */
-const texts = new WeakMap<object, string>();
+const bytes = new WeakMap<object, Buffer>();
 
-export function jsonOnce(value: object): string {
-  let text = texts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    texts.set(value, text);
+/** `text` makes the JSON of `value`; it runs only the first time `value` is answered. */
+export function jsonBytesOnce(value: object, text: () => string): Buffer {
+  let body = bytes.get(value);
+  if (body === undefined) {
+    body = Buffer.from(text());
+    bytes.set(value, body);
   }
-  return text;
+  return body;
 }

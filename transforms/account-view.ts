@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { FlagTransition } from '../schemas/flags.js';
 import { addDays } from '../schemas/day.js';
 import { readTransitions, TRANSITION_COLUMNS, toTransition, type StoredTransitionRow } from './flag-store.js';
-import { portfolioIndex } from './portfolio-index.js';
+import { latestKey, portfolioIndex } from './portfolio-index.js';
 import { POINT_COLUMNS, snapshotAndPrevious, snapshotHistory, toPoint, type PointRow, type SnapshotPoint, type StoredSnapshot } from './snapshots.js';
 import type { Store } from './store.js';
 
@@ -57,7 +57,6 @@ async function readOne(store: Store, q: AccountViewQuery): Promise<AccountViewRo
   return { ...snapshots, history, transitions };
 }
 
-const key = (accountId: string, product: string) => `${accountId}\u0000${product}`;
 
 interface Planned {
   query: AccountViewQuery;
@@ -67,10 +66,9 @@ interface Planned {
 
 /** Latest views of many account-products: three queries for the whole batch. */
 async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Promise<(AccountViewRows | undefined)[]> {
-  const index = await portfolioIndex(store);
-  const latestDay = new Map(index.rows.map((r) => [key(r.account_id, r.product), r.as_of]));
+  const { latestDay } = await portfolioIndex(store);
   const planned = queries.map((query): Planned | undefined => {
-    const current = latestDay.get(key(query.accountId, query.product));
+    const current = latestDay.get(latestKey(query.accountId, query.product));
     return current === undefined ? undefined : { query, current, range: rangeOf(query, current) };
   });
   const wanted = planned.filter((p) => p !== undefined);
@@ -98,12 +96,12 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
       { accounts, products, from, to },
     ),
   ]);
-  const pointsOf = group(points, (r) => key(r.account_id, r.product));
-  const transitionsOf = group(transitions, (r) => key(r.account_id, r.product));
+  const pointsOf = group(points, (r) => latestKey(r.account_id, r.product));
+  const transitionsOf = group(transitions, (r) => latestKey(r.account_id, r.product));
   // The previous snapshot is the latest day before the current one: in the rows read, unless it lies before the range.
   const days = planned.map((p) => {
     if (!p) return undefined;
-    const own = pointsOf.get(key(p.query.accountId, p.query.product)) ?? [];
+    const own = pointsOf.get(latestKey(p.query.accountId, p.query.product)) ?? [];
     const before = own.filter((r) => r.as_of < p.current);
     const previous = before.at(-1)?.as_of;
     const sure = previous !== undefined || own.length === 0 || p.range.from <= own[0]!.as_of ? previous : null;
@@ -121,13 +119,13 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
       days: reportKeys.map((k) => k.day),
     },
   );
-  const snapshot = new Map(reports.map((r) => [`${key(r.account_id, r.product)}\u0000${r.as_of}`, { ...r, report: JSON.parse(r.report) as unknown }]));
+  const snapshot = new Map(reports.map((r) => [`${latestKey(r.account_id, r.product)}\u0000${r.as_of}`, { ...r, report: JSON.parse(r.report) as unknown }]));
   return Promise.all(
     planned.map(async (p, i) => {
       const d = days[i];
       if (!p || !d) return undefined;
       // A previous snapshot before the range, or a snapshot gone since the index was read: read by itself.
-      const k = key(p.query.accountId, p.query.product);
+      const k = latestKey(p.query.accountId, p.query.product);
       const current = snapshot.get(`${k}\u0000${d.current}`);
       const previous = d.previous ? snapshot.get(`${k}\u0000${d.previous}`) : undefined;
       if (d.previous === null || !current || (d.previous !== undefined && !previous)) return readOne(store, p.query);

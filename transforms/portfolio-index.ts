@@ -46,6 +46,8 @@ interface LoadedRow extends Omit<IndexRow, 'ready' | 'red_flags' | 'scored_at' |
 
 export interface PortfolioIndex {
   readonly rows: readonly IndexRow[];
+  /** Each row's latest day, by account and product (`latestKey`). */
+  readonly latestDay: ReadonlyMap<string, string>;
   /** Row positions in each requested order, computed on first use. */
   readonly orders: Map<string, Int32Array>;
 }
@@ -179,6 +181,7 @@ async function loadIndex(store: Store): Promise<PortfolioIndex> {
      FROM {db}.readiness_latest AS s FINAL`,
   );
   return {
+    latestDay: new Map(rows.map((r) => [latestKey(r.account_id, r.product), r.as_of])),
     rows: rows.map((r) => ({
       ...r,
       ready: Number(r.ready) === 1,
@@ -190,6 +193,8 @@ async function loadIndex(store: Store): Promise<PortfolioIndex> {
     orders: new Map(),
   };
 }
+
+export const latestKey = (accountId: string, product: string) => `${accountId}\u0000${product}`;
 
 /** The index of the embedded store, loaded on first use after each write. */
 export const portfolioIndex = (store: Store): Promise<PortfolioIndex> => heldRead(store, 'portfolio-index', () => loadIndex(store));

@@ -4,13 +4,13 @@ import { reportsCsv } from '../../scoring/index.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { NotFoundError } from '../../schemas/errors.js';
 import { errorBodySchema } from '../http-errors.js';
-import { jsonOnce } from '../serialized.js';
+import { jsonBytesOnce } from '../serialized.js';
 import { accountParamsSchema, accountQuerySchema, accountReadinessSchema, readinessListSchema, readinessQuerySchema } from '../api-schemas.js';
 import { BEARER, type Api, type RouteContext } from './context.js';
 
-/** Sends JSON text as it is (the shape is the route's response schema; the text was made from a value of it). */
-function sendJson(reply: FastifyReply, text: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(text);
+/** Sends JSON bytes as they are (the shape is the route's response schema; the bytes were made from a value of it). */
+function sendJson(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body);
 }
 
 /** Readiness reads: the portfolio list and one account-product's report, history and explanation. */
@@ -49,10 +49,10 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       // CSV is the export: every match of the filters, in the same order, not one page.
       if (wantsCsv(request.headers.accept)) return sendCsv(reply, reportsCsv((await portfolio(ctx.scoring.store, filter)).reports), 'readiness.csv');
       const page = await portfolio(ctx.scoring.store, { ...filter, limit: q.limit, offset: q.offset });
-      // The items are the bulk of the answer: their JSON text is kept with the cached page.
+      // A cached page is the same object for the same query (limit and offset included): its answer is encoded once.
       return sendJson(
         reply,
-        `{"as_of":${JSON.stringify(page.as_of)},"total":${page.total},"limit":${q.limit},"offset":${q.offset},"items":${jsonOnce(page.reports)}}`,
+        jsonBytesOnce(page, () => `{"as_of":${JSON.stringify(page.as_of)},"total":${page.total},"limit":${q.limit},"offset":${q.offset},"items":${JSON.stringify(page.reports)}}`),
       );
     },
   );
@@ -74,7 +74,7 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       const { account, product } = request.params;
       const view = await accountReport(ctx.scoring.store, { accountId: account, product, asOf: request.query.as_of, from: request.query.from, to: request.query.to });
       if (!view) throw new NotFoundError(`account ${account}, product ${product} has no readiness report${request.query.as_of ? ` for ${request.query.as_of}` : ''}`);
-      return sendJson(reply, jsonOnce(view));
+      return sendJson(reply, jsonBytesOnce(view, () => JSON.stringify(view)));
     },
   );
 }
