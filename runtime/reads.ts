@@ -103,11 +103,11 @@ export async function accountReport(store: Store, query: AccountReportQuery): Pr
   return cachedRead(store, key, async () => {
     const rows = await readAccountView(store, { ...query, historyDays: 90 });
     if (!rows) return undefined;
-    const report = rows.current.report as ReadinessReport;
+    const report = rows.report as ReadinessReport;
     return {
       report,
       history: rows.history.map(historyPoint),
-      explanation: explainChange(rows.previous?.report as ReadinessReport | undefined, report),
+      explanation: explainChange(rows.previous as ReadinessReport | undefined, report),
       transitions: rows.transitions,
     };
   });

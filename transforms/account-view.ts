@@ -1,9 +1,10 @@
-import DataLoader from 'dataloader';
 import type { FlagTransition } from '../schemas/flags.js';
 import { addDays } from '../schemas/day.js';
 import { readTransitions, TRANSITION_COLUMNS, toTransition, type StoredTransitionRow } from './flag-store.js';
+import { engineLoader } from './engine-batch.js';
 import { latestKey, portfolioIndex } from './portfolio-index.js';
-import { POINT_COLUMNS, snapshotAndPrevious, snapshotHistory, toPoint, type PointRow, type SnapshotPoint, type StoredSnapshot } from './snapshots.js';
+import { latestReportTexts } from './portfolio.js';
+import { POINT_COLUMNS, snapshotAndPrevious, snapshotHistory, toPoint, type PointRow, type SnapshotPoint } from './snapshots.js';
 import type { Store } from './store.js';
 
 /**
@@ -13,11 +14,11 @@ import type { Store } from './store.js';
  *
  * The embedded engine runs one query at a time, and a view costs three: under
  * load, views queue behind each other. There, the latest views asked for while
- * the engine is busy are read together as one batch, three queries for all of
+ * the engine is busy are read together as one batch, a few queries by key for all of
  * them (each by its keys), once the engine is free; their current day comes
- * from the portfolio index. A server store, a view of an earlier day, and the
- * rare view whose previous snapshot lies before its history range, are read
- * one by one.
+ * from the portfolio index, their current report from the reports list pages
+ * read. A server store, and a view of an earlier day or of a range that ends
+ * before the current day, are read one query at a time.
  */
 
 export interface AccountViewQuery {
@@ -32,8 +33,10 @@ export interface AccountViewQuery {
 }
 
 export interface AccountViewRows {
-  current: StoredSnapshot;
-  previous: StoredSnapshot | undefined;
+  /** The report of the snapshot shown. */
+  report: unknown;
+  /** The report of the snapshot before it. */
+  previous: unknown;
   /** Snapshots in the range, oldest first. */
   history: SnapshotPoint[];
   /** Flag transitions in the range, oldest first. */
@@ -54,7 +57,7 @@ async function readOne(store: Store, q: AccountViewQuery): Promise<AccountViewRo
     snapshotHistory(store, q.accountId, q.product, range),
     readTransitions(store, { accountId: q.accountId, product: q.product, ...range }),
   ]);
-  return { ...snapshots, history, transitions };
+  return { report: snapshots.current.report, previous: snapshots.previous?.report, history, transitions };
 }
 
 
@@ -64,7 +67,7 @@ interface Planned {
   range: { from: string; to: string };
 }
 
-/** Latest views of many account-products: three queries for the whole batch. */
+/** Latest views of many account-products: a few queries by key for the whole batch. */
 async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Promise<(AccountViewRows | undefined)[]> {
   const { latestDay } = await portfolioIndex(store);
   const planned = queries.map((query): Planned | undefined => {
@@ -75,7 +78,9 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
   if (wanted.length === 0) return planned.map(() => undefined);
   const accounts = wanted.map((p) => p.query.accountId);
   const products = wanted.map((p) => p.query.product);
-  const from = wanted.reduce((min, p) => (p.range.from < min ? p.range.from : min), wanted[0]!.range.from);
+  // From the earliest day any of them needs (a range's start, or a current day before it), so every key's days
+  // from there to its current day are read.
+  const from = wanted.reduce((min, p) => [min, p.range.from, p.current].reduce((a, b) => (b < a ? b : a)), wanted[0]!.range.from);
   const to = wanted.reduce((max, p) => (p.range.to > max ? p.range.to : max), wanted[0]!.range.to);
   const [points, transitions] = await Promise.all([
     store.query<PointRow & { account_id: string; product: string }>(
@@ -98,41 +103,51 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
   ]);
   const pointsOf = group(points, (r) => latestKey(r.account_id, r.product));
   const transitionsOf = group(transitions, (r) => latestKey(r.account_id, r.product));
-  // The previous snapshot is the latest day before the current one: in the rows read, unless it lies before the range.
-  const days = planned.map((p) => {
-    if (!p) return undefined;
-    const own = pointsOf.get(latestKey(p.query.accountId, p.query.product)) ?? [];
-    const before = own.filter((r) => r.as_of < p.current);
-    const previous = before.at(-1)?.as_of;
-    const sure = previous !== undefined || own.length === 0 || p.range.from <= own[0]!.as_of ? previous : null;
-    return { current: p.current, previous: sure };
-  });
-  const reportKeys = days.flatMap((d, i) => (d && d.previous !== null ? [d.current, d.previous].filter((x) => x !== undefined).map((day) => ({ i, day })) : []));
-  const reports = await store.query<{ account_id: string; product: string; as_of: string; config_hash: string; scored_at: string; report: string }>(
-    `SELECT s.account_id AS account_id, s.product AS product, toString(s.as_of) AS as_of, s.config_hash AS config_hash,
-            formatDateTime(s.scored_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS scored_at, s.report AS report
-     FROM {db}.readiness_snapshots AS s FINAL
-     WHERE (s.account_id, s.product, s.as_of) IN arrayZip({accounts:Array(String)}, {products:Array(String)}, {days:Array(Date)})`,
-    {
-      accounts: reportKeys.map((k) => queries[k.i]!.accountId),
-      products: reportKeys.map((k) => queries[k.i]!.product),
-      days: reportKeys.map((k) => k.day),
-    },
-  );
-  const snapshot = new Map(reports.map((r) => [`${latestKey(r.account_id, r.product)}\u0000${r.as_of}`, { ...r, report: JSON.parse(r.report) as unknown }]));
+  // The previous snapshot is the latest day before the current one: among the rows read (every day from
+  // `from` to the current one), else the latest day before `from`, if any.
+  const days = planned.map((p) => (p ? (pointsOf.get(latestKey(p.query.accountId, p.query.product)) ?? []).filter((r) => r.as_of < p.current).at(-1)?.as_of : undefined));
+  const earlier = planned.flatMap((p, i) => (p && days[i] === undefined ? [p.query] : []));
+  if (earlier.length > 0) {
+    const found = await store.query<{ account_id: string; product: string; day: string }>(
+      `SELECT s.account_id AS account_id, s.product AS product, toString(max(s.as_of)) AS day
+       FROM {db}.readiness_snapshots AS s
+       WHERE (s.account_id, s.product) IN arrayZip({accounts:Array(String)}, {products:Array(String)}) AND s.as_of < {from:Date}
+       GROUP BY s.account_id, s.product`,
+      { accounts: earlier.map((q) => q.accountId), products: earlier.map((q) => q.product), from },
+    );
+    const day = new Map(found.map((r) => [latestKey(r.account_id, r.product), r.day]));
+    planned.forEach((p, i) => {
+      if (p && days[i] === undefined) days[i] = day.get(latestKey(p.query.accountId, p.query.product));
+    });
+  }
+  // The latest report (the snapshot shown) as list pages read it; the previous one by its day.
+  const previousOf = days.flatMap((day, i) => (day !== undefined ? [{ i, day }] : []));
+  const [latest, previous] = await Promise.all([
+    latestReportTexts(store, wanted.map((p) => ({ account_id: p.query.accountId, product: p.query.product }))),
+    store.query<{ account_id: string; product: string; report: string }>(
+      `SELECT s.account_id AS account_id, s.product AS product, s.report AS report
+       FROM {db}.readiness_snapshots AS s FINAL
+       WHERE (s.account_id, s.product, s.as_of) IN arrayZip({accounts:Array(String)}, {products:Array(String)}, {days:Array(Date)})`,
+      {
+        accounts: previousOf.map((k) => queries[k.i]!.accountId),
+        products: previousOf.map((k) => queries[k.i]!.product),
+        days: previousOf.map((k) => k.day),
+      },
+    ),
+  ]);
+  const previousReport = new Map(previous.map((r) => [latestKey(r.account_id, r.product), r.report]));
   return Promise.all(
     planned.map(async (p, i) => {
-      const d = days[i];
-      if (!p || !d) return undefined;
-      // A previous snapshot before the range, or a snapshot gone since the index was read: read by itself.
+      if (!p) return undefined;
       const k = latestKey(p.query.accountId, p.query.product);
-      const current = snapshot.get(`${k}\u0000${d.current}`);
-      const previous = d.previous ? snapshot.get(`${k}\u0000${d.previous}`) : undefined;
-      if (d.previous === null || !current || (d.previous !== undefined && !previous)) return readOne(store, p.query);
+      const report = latest.get(k);
+      const before = days[i] === undefined ? undefined : previousReport.get(k);
+      // A snapshot gone since the index was read (a write in between): read by itself.
+      if (report === undefined || (days[i] !== undefined && before === undefined)) return readOne(store, p.query);
       const inRange = <T extends { as_of: string }>(rows: readonly T[]) => rows.filter((r) => r.as_of >= p.range.from && r.as_of <= p.range.to);
       return {
-        current,
-        previous,
+        report: JSON.parse(report) as unknown,
+        previous: before === undefined ? undefined : (JSON.parse(before) as unknown),
         history: inRange(pointsOf.get(k) ?? []).map(toPoint),
         transitions: inRange(transitionsOf.get(k) ?? []).map(toTransition),
       };
@@ -151,31 +166,9 @@ function group<T>(rows: readonly T[], by: (row: T) => string): Map<string, T[]> 
   return groups;
 }
 
-/** One loader per embedded store: a batch is dispatched when the previous one has finished. */
-const loaders = new WeakMap<object, Map<string, DataLoader<AccountViewQuery, AccountViewRows | undefined>>>();
-
-function loaderOf(store: Store): DataLoader<AccountViewQuery, AccountViewRows | undefined> {
-  let byDatabase = loaders.get(store.client);
-  if (!byDatabase) loaders.set(store.client, (byDatabase = new Map()));
-  let loader = byDatabase.get(store.database);
-  if (!loader) {
-    let running: Promise<unknown> = Promise.resolve();
-    loader = new DataLoader(
-      (queries) => {
-        const batch = readBatch(store, queries);
-        running = batch.catch(() => undefined);
-        return batch;
-      },
-      // Identical views are shared by the read cache; the loader only batches.
-      { cache: false, maxBatchSize: 100, batchScheduleFn: (dispatch) => void running.then(() => setImmediate(dispatch)) },
-    );
-    byDatabase.set(store.database, loader);
-  }
-  return loader;
-}
-
 /** The rows of one account view; undefined if the account-product has no snapshot (of that day). */
 export function readAccountView(store: Store, query: AccountViewQuery): Promise<AccountViewRows | undefined> {
-  if (store.kind !== 'chdb' || query.asOf !== undefined) return readOne(store, query);
-  return loaderOf(store).load(query);
+  // Batched: the latest snapshot with a history that ends on its day (the range then holds every day before it down to `from`).
+  if (store.kind !== 'chdb' || query.asOf !== undefined || query.to !== undefined) return readOne(store, query);
+  return engineLoader(store, 'account-view', (queries: readonly AccountViewQuery[]) => readBatch(store, queries)).load(query);
 }

@@ -1,4 +1,5 @@
-import { indexSearches, portfolioIndex, selectFromIndex } from './portfolio-index.js';
+import { indexSearches, latestKey, portfolioIndex, selectFromIndex } from './portfolio-index.js';
+import { engineLoader } from './engine-batch.js';
 import { cachedReadMany } from './read-cache.js';
 import type { QueryParams, Store } from './store.js';
 
@@ -137,7 +138,7 @@ interface KeyRow {
   latest: string;
 }
 
-const key = (accountId: string, product: string) => `${accountId}\u0000${product}`;
+const key = latestKey;
 
 /** One page of the portfolio (every matching row when `limit` is omitted), with the total before paging. */
 export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): Promise<PortfolioPage> {
@@ -193,10 +194,26 @@ function reportOf(reports: Map<string, string>, k: { account_id: string; product
   return report;
 }
 
-/** Report JSON of the latest snapshot of each account-product, kept (embedded store) until the next write. */
-function latestReportTexts(store: Store, keys: readonly { account_id: string; product: string }[]): Promise<Map<string, string>> {
+/**
+ * Report JSON of the latest snapshot of each account-product, kept (embedded
+ * store) until the next write; the missing ones of pages and views asked for
+ * together are read by one query (transforms/engine-batch.ts).
+ */
+export function latestReportTexts(store: Store, keys: readonly { account_id: string; product: string }[]): Promise<Map<string, string>> {
   const byKey = new Map(keys.map((k) => [key(k.account_id, k.product), k]));
-  return cachedReadMany(store, 'latest-report', [...byKey.keys()], (missing) => reportsOf(store, missing.map((m) => byKey.get(m)!), undefined));
+  return cachedReadMany(store, 'latest-report', [...byKey.keys()], async (missing) => {
+    const loader = engineLoader(store, 'latest-report', async (wanted: readonly { account_id: string; product: string }[]) => {
+      const read = await reportsOf(store, wanted, undefined);
+      return wanted.map((k) => read.get(key(k.account_id, k.product)));
+    });
+    const texts = await loader.loadMany(missing.map((m) => byKey.get(m)!));
+    const found = new Map<string, string>();
+    texts.forEach((text, i) => {
+      if (text instanceof Error) throw text;
+      if (text !== undefined) found.set(missing[i]!, text);
+    });
+    return found;
+  });
 }
 
 /**

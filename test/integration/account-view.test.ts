@@ -28,7 +28,7 @@ describe('account views read in batches', () => {
     expect(reports.length).toBeGreaterThan(30);
     let queries = 0;
     const counting: Store = { ...svc.store, query: (text, params) => (queries++, svc.store.query(text, params)) };
-    for (const extra of [{}, { from: addDays(EXAMPLE_DAY, -1) }, { historyDays: 2 }, { from: addDays(EXAMPLE_DAY, -30), to: addDays(EXAMPLE_DAY, -1) }]) {
+    for (const extra of [{}, { from: addDays(EXAMPLE_DAY, -1) }, { historyDays: 2 }, { historyDays: 1 }, { from: addDays(EXAMPLE_DAY, 3) }, { from: addDays(EXAMPLE_DAY, -30), to: addDays(EXAMPLE_DAY, -1) }]) {
       queries = 0;
       const batched = await Promise.all(views(extra).map((q) => readAccountView(counting, q)));
       const batchQueries = queries;
