@@ -12,6 +12,7 @@ import {
   type FlagSink,
   type PassChunk,
   type ReadinessReport,
+  type ScoredChunk,
   type SkippedAccount,
 } from '../scoring/index.js';
 import {
@@ -77,8 +78,6 @@ export interface PassResult {
   duration_ms: number;
 }
 
-const SNAPSHOT_BATCH = 2000;
-
 /** Reads what the account-products of `range` are scored from (the engine queues the queries at once). */
 async function readChunk(store: Store, asOf: string, lookback: number, filter: PassFilter, range: KeyRange): Promise<PassChunk> {
   const scope = { ...filter, range };
@@ -103,27 +102,36 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const lookback = lookbackDays(Object.values(products.products).map((p) => p.thresholds));
   const result: PassResult = { as_of: asOf, scored: 0, skipped: [], transitions: 0, history_ahead: 0, duration_ms: 0 };
   const runs = await accountRuns(store, { startedBy: asOf, ...filter }, options.chunkSize ?? SCORING_CHUNK_SIZE);
-  // The next chunk is read while this one is scored and stored: the engine works while JavaScript scores.
+  /** Publishes and stores one scored chunk (its snapshots in one insert: the chunk bounds its size). */
+  const publishAndStore = async (scored: ScoredChunk): Promise<void> => {
+    // Publish before storing: a failure between the two re-publishes next time rather than losing a message.
+    if (scored.transitions.length > 0) await (ctx.sink ?? noFlagSink).publish(scored.transitions);
+    await insertTransitions(store, scored.transitions);
+    await upsertFlagStates(store, scored.states, occurredAt);
+    await insertSnapshots(store, scored.reports.map(snapshotOf), now.getTime());
+    result.scored += scored.reports.length;
+    result.skipped.push(...scored.skipped);
+    result.transitions += scored.transitions.length;
+    result.history_ahead += scored.historyAhead;
+    options.onChunk?.({ reports: scored.reports, transitions: scored.transitions });
+  };
+  // Three chunks at most are under way: the next one read and this one scored while the previous
+  // one is stored, so the engine reads and writes while JavaScript scores. Chunks are published and
+  // stored in order, one at a time.
   let next: Promise<PassChunk> | undefined = readChunk(store, asOf, lookback, filter, runs[0]!);
+  let storing: Promise<void> = Promise.resolve();
   try {
     for (let i = 0; next; i++) {
       const chunk: PassChunk = await next;
       next = i + 1 < runs.length ? readChunk(store, asOf, lookback, filter, runs[i + 1]!) : undefined;
       if (chunk.accounts.length === 0) continue;
       const scored = scoreChunk(products, asOf, occurredAt, chunk);
-      // Publish before storing: a failure between the two re-publishes next time rather than losing a message.
-      if (scored.transitions.length > 0) await (ctx.sink ?? noFlagSink).publish(scored.transitions);
-      await insertTransitions(store, scored.transitions);
-      await upsertFlagStates(store, scored.states, occurredAt);
-      for (let j = 0; j < scored.reports.length; j += SNAPSHOT_BATCH) {
-        await insertSnapshots(store, scored.reports.slice(j, j + SNAPSHOT_BATCH).map(snapshotOf), now.getTime());
-      }
-      result.scored += scored.reports.length;
-      result.skipped.push(...scored.skipped);
-      result.transitions += scored.transitions.length;
-      result.history_ahead += scored.historyAhead;
-      options.onChunk?.({ reports: scored.reports, transitions: scored.transitions });
+      await storing;
+      storing = publishAndStore(scored);
+      // Its failure is seen at the next `await storing`, not as an unhandled rejection meanwhile.
+      storing.catch(() => undefined);
     }
+    await storing;
   } finally {
     // A failed chunk ends the pass; the read already under way is not awaited.
     next?.catch(() => undefined);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '../../schemas/accounts.js';
 import { addDays } from '../../schemas/day.js';
+import { StoreQueryError } from '../../schemas/errors.js';
 import type { UsageEvent } from '../../schemas/event.js';
 import { parseProducts } from '../../schemas/products.js';
 import { runScoringPass, type ScoringContext } from '../../runtime/index.js';
@@ -159,5 +160,30 @@ describe('a scoring pass in chunks', () => {
     expect(results.at(-1)!.history_ahead).toBeGreaterThan(0);
     const kinds = new Set(atOnce.transitions.flat().map((t) => t.kind));
     expect([...kinds].sort()).toEqual(['opened', 'resolved', 'updated']);
+  });
+});
+
+describe('a scoring pass that fails in a chunk', () => {
+  it('rejects with the store error, keeps the chunks stored before it, and a re-run completes the day', async () => {
+    const [failing, whole] = await Promise.all([portfolioStore(), portfolioStore()]);
+    let snapshotInserts = 0;
+    const broken: Store = {
+      ...failing,
+      insert: async (table, rows) => {
+        if (table === 'readiness_snapshots' && ++snapshotInserts === 3) throw new StoreQueryError('insert into readiness_snapshots failed (injected)');
+        await failing.insert(table, rows);
+      },
+    };
+    const ctx = (store: Store): ScoringContext => ({ store, products, now: () => NOW });
+    await expect(runScoringPass(ctx(broken), LAST, {}, { chunkSize: 2 })).rejects.toThrow(/injected/);
+    const stored = await storedSnapshots(failing);
+    expect(stored).toHaveLength(4);
+    expect(stored.map((s) => s.account_id)).toEqual(['acct-0', 'acct-0', 'acct-0', 'acct-1']);
+
+    const rerun = await runScoringPass(ctx(failing), LAST, {}, { chunkSize: 2 });
+    const once = await runScoringPass(ctx(whole), LAST, {}, { chunkSize: 2 });
+    expect(rerun.scored).toBe(once.scored);
+    expect(await storedSnapshots(failing)).toEqual(await storedSnapshots(whole));
+    expect((await readFlagStates(failing)).length).toBe((await readFlagStates(whole)).length);
   });
 });
