@@ -60,7 +60,6 @@ async function readOne(store: Store, q: AccountViewQuery): Promise<AccountViewRo
   return { report: snapshots.current.report, previous: snapshots.previous?.report, history, transitions };
 }
 
-
 interface Planned {
   query: AccountViewQuery;
   current: string;
@@ -124,15 +123,9 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
   const previousOf = days.flatMap((day, i) => (day !== undefined ? [{ i, day }] : []));
   const [latest, previous] = await Promise.all([
     latestReportTexts(store, wanted.map((p) => ({ account_id: p.query.accountId, product: p.query.product }))),
-    store.query<{ account_id: string; product: string; report: string }>(
-      `SELECT s.account_id AS account_id, s.product AS product, s.report AS report
-       FROM {db}.readiness_snapshots AS s FINAL
-       WHERE (s.account_id, s.product, s.as_of) IN arrayZip({accounts:Array(String)}, {products:Array(String)}, {days:Array(Date)})`,
-      {
-        accounts: previousOf.map((k) => queries[k.i]!.accountId),
-        products: previousOf.map((k) => queries[k.i]!.product),
-        days: previousOf.map((k) => k.day),
-      },
+    reportsOfDays(
+      store,
+      previousOf.map((k) => ({ accountId: queries[k.i]!.accountId, product: queries[k.i]!.product, day: k.day })),
     ),
   ]);
   const previousReport = new Map(previous.map((r) => [latestKey(r.account_id, r.product), r.report]));
@@ -152,6 +145,17 @@ async function readBatch(store: Store, queries: readonly AccountViewQuery[]): Pr
         transitions: inRange(transitionsOf.get(k) ?? []).map(toTransition),
       };
     }),
+  );
+}
+
+/** Report JSON of snapshots by account, product and day (FINAL: of each day, the pass stored last). */
+async function reportsOfDays(store: Store, keys: readonly { accountId: string; product: string; day: string }[]) {
+  if (keys.length === 0) return [];
+  return store.query<{ account_id: string; product: string; report: string }>(
+    `SELECT s.account_id AS account_id, s.product AS product, s.report AS report
+     FROM {db}.readiness_snapshots AS s FINAL
+     WHERE (s.account_id, s.product, s.as_of) IN arrayZip({accounts:Array(String)}, {products:Array(String)}, {days:Array(Date)})`,
+    { accounts: keys.map((k) => k.accountId), products: keys.map((k) => k.product), days: keys.map((k) => k.day) },
   );
 }
 
