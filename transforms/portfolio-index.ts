@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { heldRead } from './read-cache.js';
 import type { PortfolioFilter, PortfolioSort, SortOrder } from './portfolio.js';
 import type { Store } from './store.js';
@@ -48,8 +49,14 @@ export interface PortfolioIndex {
   readonly rows: readonly IndexRow[];
   /** Each row's latest day, by account and product (`latestKey`). */
   readonly latestDay: ReadonlyMap<string, string>;
+  /** Per sort column, each row's value as a number that orders like the column (computed on first use). */
+  readonly sortKeys: Map<PortfolioSort, Float64Array>;
+  /** Each row's place in the risk order, the tie-break of every order (computed on first use). */
+  riskRank?: Int32Array;
   /** Row positions in each requested order, computed on first use. */
   readonly orders: Map<string, Int32Array>;
+  /** Matching row positions, in order, of the latest filters and orders asked for: their pages are slices. */
+  readonly selections: LRUCache<string, { positions: Int32Array; as_of: string | null }>;
 }
 
 export interface IndexSelection {
@@ -89,20 +96,6 @@ const BAND_RANK: Record<string, number> = { not_ready: 1, incomplete: 2, close: 
 /** `indexOf([...], band)`: 0 for a band outside the list. */
 const bandRank = (band: string) => BAND_RANK[band] ?? 0;
 
-const compareNumbers = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
-/** ASC NULLS FIRST. */
-const compareNullable = (a: number | null, b: number | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : compareNumbers(a, b));
-
-/** RISK_ORDER: risk DESC, band rank ASC, graduation score ASC NULLS FIRST, account id, product. */
-function compareByRisk(a: IndexRow, b: IndexRow): number {
-  return (
-    compareNumbers(b.risk, a.risk) ||
-    bandRank(a.band) - bandRank(b.band) ||
-    compareNullable(a.graduation_score, b.graduation_score) ||
-    compareUtf8(a.account_id, b.account_id) ||
-    compareUtf8(a.product, b.product)
-  );
-}
 
 type Value = (row: IndexRow) => number | string | null;
 const SORT_VALUE: Record<PortfolioSort, Value> = {
@@ -124,29 +117,72 @@ const SORT_VALUE: Record<PortfolioSort, Value> = {
   scored_at: (r) => r.scored_at,
 };
 
-/** Ascending, NULLS FIRST (only the graduation score can be null). */
-function compareValues(a: number | string | null, b: number | string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return typeof a === 'string' && typeof b === 'string' ? compareUtf8(a, b) : compareNumbers(a as number, b as number);
+/** Characters whose UTF-16 order differs from their UTF-8 order (surrogates against U+E000…U+FFFF). */
+const SURROGATE_OR_HIGH = /[\ud800-\uffff]/;
+
+/**
+ * Each row's rank among the column's distinct values (0 lowest), in the column's order:
+ * numbers as numbers (a missing graduation score lowest: NULLS FIRST ascending, NULLS LAST
+ * descending), strings in UTF-8 byte order.
+ */
+function sortKey(index: PortfolioIndex, sort: PortfolioSort): Float64Array {
+  let keys = index.sortKeys.get(sort);
+  if (keys) return keys;
+  const values = index.rows.map(SORT_VALUE[sort]);
+  let rank: Map<unknown, number>;
+  if (values.some((v) => typeof v === 'string')) {
+    const distinct = [...new Set(values as string[])];
+    // Without those characters UTF-16 order is code point order, which the engine's byte order is.
+    if (distinct.some((v) => SURROGATE_OR_HIGH.test(v))) distinct.sort(compareUtf8);
+    else distinct.sort();
+    rank = new Map(distinct.map((v, i) => [v, i]));
+  } else {
+    const distinct = Float64Array.from(new Set(values as (number | null)[]), (v) => v ?? -Infinity).sort();
+    rank = new Map(Array.from(distinct, (v, i) => [v, i]));
+    rank.set(null, 0);
+  }
+  keys = Float64Array.from(values, (v) => rank.get(v)!);
+  index.sortKeys.set(sort, keys);
+  return keys;
 }
 
-/** `ORDER BY value ASC NULLS FIRST | DESC NULLS LAST, RISK_ORDER`, or RISK_ORDER alone for risk descending. */
-function comparator(sort: PortfolioSort, order: SortOrder): (a: IndexRow, b: IndexRow) => number {
-  if (sort === 'risk' && order === 'desc') return compareByRisk;
-  const value = SORT_VALUE[sort];
-  const sign = order === 'asc' ? 1 : -1;
-  return (a, b) => sign * compareValues(value(a), value(b)) || compareByRisk(a, b);
+/** RISK_ORDER: risk DESC, band rank ASC, graduation score ASC NULLS FIRST, account id, product. */
+function riskOrderOf(index: PortfolioIndex): { positions: Int32Array; rank: Int32Array } {
+  const cached = index.orders.get('risk desc');
+  if (cached && index.riskRank) return { positions: cached, rank: index.riskRank };
+  const [risk, band, score, account, product] = (['risk', 'band', 'graduation_score', 'account_id', 'product'] as const).map((s) => sortKey(index, s)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const positions = Int32Array.from(index.rows.keys()).sort(
+    (a, b) => risk[b]! - risk[a]! || band[a]! - band[b]! || score[a]! - score[b]! || account[a]! - account[b]! || product[a]! - product[b]!,
+  );
+  const rank = new Int32Array(positions.length);
+  positions.forEach((position, i) => (rank[position] = i));
+  index.orders.set('risk desc', positions);
+  index.riskRank = rank;
+  return { positions, rank };
 }
 
+/**
+ * `ORDER BY value ASC NULLS FIRST | DESC NULLS LAST, RISK_ORDER`, or RISK_ORDER alone for
+ * risk descending. Sorted as one number per row (the value's rank, then the row's place in
+ * the risk order), which the engine's own numeric sort orders without a JavaScript comparator.
+ */
 function orderOf(index: PortfolioIndex, sort: PortfolioSort, order: SortOrder): Int32Array {
+  const risk = riskOrderOf(index);
   const key = `${sort} ${order}`;
   let positions = index.orders.get(key);
   if (!positions) {
-    const compare = comparator(sort, order);
-    const { rows } = index;
-    positions = Int32Array.from(rows.keys()).sort((a, b) => compare(rows[a]!, rows[b]!));
+    const keys = sortKey(index, sort);
+    const n = keys.length;
+    const top = keys.reduce((max, k) => Math.max(max, k), 0);
+    // Exact while (distinct values) x (rows) stays below 2^53.
+    const combined = Float64Array.from(keys, (k, position) => (order === 'asc' ? k : top - k) * n + risk.rank[position]!).sort();
+    positions = Int32Array.from(combined, (c) => risk.positions[c % n]!);
     index.orders.set(key, positions);
   }
   return positions;
@@ -168,7 +204,10 @@ function predicate(filter: PortfolioFilter): (row: IndexRow) => boolean {
   if (flag !== undefined) tests.push((r) => r.flag_codes.includes(flag));
   if (csm !== undefined) tests.push((r) => r.csm === csm);
   if (needsAttention !== undefined) tests.push((r) => r.red_flags > 0 === needsAttention);
-  return (row) => tests.every((test) => test(row));
+  return (row) => {
+    for (const test of tests) if (!test(row)) return false;
+    return true;
+  };
 }
 
 async function loadIndex(store: Store): Promise<PortfolioIndex> {
@@ -190,7 +229,9 @@ async function loadIndex(store: Store): Promise<PortfolioIndex> {
       folded_id: foldAscii(r.account_id),
       folded_name: foldAscii(r.account_name),
     })),
+    sortKeys: new Map(),
     orders: new Map(),
+    selections: new LRUCache({ max: 256 }),
   };
 }
 
@@ -208,19 +249,28 @@ export function selectFromIndex(
   query: PortfolioFilter & { sort?: PortfolioSort; order?: SortOrder; limit?: number; offset?: number },
 ): IndexSelection {
   const sort = query.sort ?? 'risk';
-  const positions = orderOf(index, sort, query.order ?? (sort === 'risk' ? 'desc' : 'asc'));
-  const matches = predicate(query);
-  const first = query.offset ?? 0;
-  const end = query.limit === undefined ? Infinity : first + query.limit;
-  const keys: IndexSelection['keys'] = [];
-  let total = 0;
-  let latest: string | null = null;
-  for (const position of positions) {
-    const row = index.rows[position]!;
-    if (!matches(row)) continue;
-    if (total >= first && total < end) keys.push({ account_id: row.account_id, product: row.product });
-    total++;
-    if (latest === null || row.as_of > latest) latest = row.as_of;
+  const order = query.order ?? (sort === 'risk' ? 'desc' : 'asc');
+  const { accountId, search, product, productType, band, ready, flag, csm, needsAttention } = query;
+  const selectionKey = JSON.stringify([sort, order, accountId, search, product, productType, band, ready, flag, csm, needsAttention]);
+  let selection = index.selections.get(selectionKey);
+  if (!selection) {
+    const matches = predicate(query);
+    const positions: number[] = [];
+    let latest: string | null = null;
+    for (const position of orderOf(index, sort, order)) {
+      const row = index.rows[position]!;
+      if (!matches(row)) continue;
+      positions.push(position);
+      if (latest === null || row.as_of > latest) latest = row.as_of;
+    }
+    selection = { positions: Int32Array.from(positions), as_of: latest };
+    index.selections.set(selectionKey, selection);
   }
-  return { total, as_of: latest, keys };
+  const first = query.offset ?? 0;
+  const page = query.limit === undefined ? selection.positions.subarray(first) : selection.positions.subarray(first, first + query.limit);
+  return {
+    total: selection.positions.length,
+    as_of: selection.as_of,
+    keys: Array.from(page, (position) => ({ account_id: index.rows[position]!.account_id, product: index.rows[position]!.product })),
+  };
 }
