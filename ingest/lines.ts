@@ -13,6 +13,14 @@ export interface RawLine {
 }
 
 export async function* splitLines(source: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<RawLine> {
+  for await (const lines of splitLineBatches(source, maxBytes)) yield* lines;
+}
+
+/**
+ * The same lines, handed over as the lines each chunk of the source completes: a reader of a
+ * large file then pays one asynchronous step per chunk instead of one per line.
+ */
+export async function* splitLineBatches(source: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<RawLine[]> {
   let parts: Buffer[] = [];
   let partsLength = 0;
   let lineNumber = 0;
@@ -50,13 +58,15 @@ export async function* splitLines(source: AsyncIterable<Buffer | string>, maxByt
 
   for await (const raw of source) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const lines: RawLine[] = [];
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
       append(chunk.subarray(start, nl));
-      yield take();
+      lines.push(take());
       start = nl + 1;
     }
     if (start < chunk.length) append(chunk.subarray(start));
+    if (lines.length > 0) yield lines;
   }
-  if (partsLength > 0 || oversizedLength >= 0) yield take();
+  if (partsLength > 0 || oversizedLength >= 0) yield [take()];
 }
