@@ -17,6 +17,7 @@ export function registerConsume(program: Command, run: RunEnv): void {
         requireKafka(ctx, 'consume');
         const { signal, dispose } = run.shutdownSignal();
         let exitTimer: NodeJS.Timeout | undefined;
+        let stalled = false;
         try {
           const runtime = await ctx.runtime({ products: opts.products });
           const consuming = await startConsuming(runtime, { parse: parseOptionsFor(runtime, opts.defaultProduct) });
@@ -34,7 +35,11 @@ export function registerConsume(program: Command, run: RunEnv): void {
             throw error;
           });
           ctx.logger.info({ signal: stopSignal }, 'shutting down: storing and committing what is in flight');
+          const stopStarted = Date.now();
           await consuming.stop();
+          // A stop that used up its grace period gave up on a stalled client, whose retry timers and
+          // sockets may still hold the event loop: the exit timer is left to end the process.
+          stalled = Date.now() - stopStarted >= INGEST_STOP_TIMEOUT_MS;
           const status = ingestion.events.status();
           ctx.logger.info(status, 'consumer stopped');
           if (opts.json) run.stdout(JSON.stringify(status));
@@ -42,7 +47,7 @@ export function registerConsume(program: Command, run: RunEnv): void {
           return EXIT.OK;
         } finally {
           // Stopped in time: nothing left to cut short (and main() may run on in its caller's process).
-          clearTimeout(exitTimer);
+          if (!stalled) clearTimeout(exitTimer);
           dispose();
         }
       }),
