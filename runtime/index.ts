@@ -4,7 +4,7 @@ export type { Runtime, RuntimeOptions } from './open.js';
 export { singleProcessLeadership } from './leadership.js';
 export { kafkaLeadership } from './kafka-leadership.js';
 export type { Leadership, Role } from './leadership.js';
-export { runScoringPass, runCollectingPass, runScoringRange, SCORING_CHUNK_SIZE } from './scoring-pass.js';
+export { runScoringPass, runCollectingPass, runScoringRange } from './scoring-pass.js';
 export type { ScoringContext, PassFilter, PassOptions, PassResult, RangeProgress } from './scoring-pass.js';
 export { recordAssessment, recordAssessments, loadAssessmentsNdjson } from './assessments.js';
 export type { RecordedAssessments } from './assessments.js';

@@ -109,7 +109,14 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
       now,
       scoring(extra = []) {
         const all = [...sinks, ...extra];
-        return { store, products, sink: all.length === 0 ? noFlagSink : fanOutSink(...all), logger: logger.child({ component: 'scoring' }), now };
+        return {
+          store,
+          products,
+          sink: all.length === 0 ? noFlagSink : fanOutSink(...all),
+          logger: logger.child({ component: 'scoring' }),
+          now,
+          chunkSize: config.scoring.chunkSize,
+        };
       },
       close() {
         closing ??= (async () => {

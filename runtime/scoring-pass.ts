@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DEFAULT_SCORING_CHUNK_SIZE } from '../schemas/config.js';
 import { addDays, daysBetween } from '../schemas/day.js';
 import type { FlagTransition } from '../schemas/flags.js';
 import type { ProductsConfig } from '../schemas/products.js';
@@ -46,6 +47,8 @@ export interface ScoringContext {
   logger?: Logger;
   /** Clock for `occurred_at` / `scored_at`; injectable for tests. */
   now?: () => Date;
+  /** Account-products per chunk (SCORING_CHUNK_SIZE). */
+  chunkSize?: number;
 }
 
 export interface PassFilter {
@@ -53,11 +56,8 @@ export interface PassFilter {
   product?: string;
 }
 
-/** Account-products read, scored and stored at a time by default. */
-export const SCORING_CHUNK_SIZE = 5000;
-
 export interface PassOptions {
-  /** Account-products per chunk (default SCORING_CHUNK_SIZE). */
+  /** Account-products per chunk (default: the context's). */
   chunkSize?: number;
   /** Called with each chunk's reports and transitions once they are published and stored (to keep what a caller needs). */
   onChunk?: (chunk: { reports: readonly ReadinessReport[]; transitions: readonly FlagTransition[] }) => void;
@@ -101,7 +101,7 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
   const occurredAt = now.toISOString();
   const lookback = lookbackDays(Object.values(products.products).map((p) => p.thresholds));
   const result: PassResult = { as_of: asOf, scored: 0, skipped: [], transitions: 0, history_ahead: 0, duration_ms: 0 };
-  const runs = await accountRuns(store, { startedBy: asOf, ...filter }, options.chunkSize ?? SCORING_CHUNK_SIZE);
+  const runs = await accountRuns(store, { startedBy: asOf, ...filter }, options.chunkSize ?? ctx.chunkSize ?? DEFAULT_SCORING_CHUNK_SIZE);
   /** Publishes and stores one scored chunk (its snapshots in one insert: the chunk bounds its size). */
   const publishAndStore = async (scored: ScoredChunk): Promise<void> => {
     // Publish before storing: a failure between the two re-publishes next time rather than losing a message.

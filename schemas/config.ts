@@ -77,6 +77,8 @@ export function subscriptionIdentity(subscription: { id?: string | undefined; ur
 
 /** The products file shipped with the service, found relative to this module so any working directory works. */
 export const DEFAULT_PRODUCTS_FILE = packageFile('config', 'products.json');
+/** Account-products a scoring pass reads, scores and stores at a time (SCORING_CHUNK_SIZE). */
+export const DEFAULT_SCORING_CHUNK_SIZE = 5000;
 
 /*
  * Tunables that are not settings, named here beside the schema so every timing the service
@@ -263,6 +265,8 @@ export const envSchema = z
     PRODUCTS_FILE: z.string().min(1).default(DEFAULT_PRODUCTS_FILE),
     /** Cron expression of the in-service scoring pass (scores today, UTC), or `off` (no schedule, no start-up pass). Default `0 * * * *` (hourly). */
     SCORING_CRON: z.string().min(1).default('0 * * * *'),
+    /** Account-products a scoring pass reads, scores and stores at a time: its memory grows with this, not with the portfolio. Default 5000. */
+    SCORING_CHUNK_SIZE: intFromEnv(1, 1_000_000).default(DEFAULT_SCORING_CHUNK_SIZE),
 
     /** Calibration: days after onboarding start taken as the graduation day of an outcome without `graduated_at`. Default 90. */
     CALIBRATION_GRADUATION_AGE_DAYS: intFromEnv(1, 3650).default(90),
@@ -372,7 +376,7 @@ export const configSchema = envSchema.transform((env) => ({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     outboxPollMs: env.WEBHOOK_OUTBOX_POLL_MS,
   },
-  scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON },
+  scoring: { productsFile: env.PRODUCTS_FILE, cron: env.SCORING_CRON, chunkSize: env.SCORING_CHUNK_SIZE },
   calibration: {
     /** Graduation day of an outcome without `graduated_at`: onboarding start + this many days. */
     graduationAgeDays: env.CALIBRATION_GRADUATION_AGE_DAYS,

@@ -14,6 +14,14 @@ describe('configuration', () => {
     expect(c.kafka).toMatchObject({ brokers: ['a:9092', 'b:9093'], eventsTopics: ['x', 'y'], ssl: true, sasl: undefined });
   });
 
+  it('reads the scoring chunk size and consume\'s metrics port', () => {
+    expect(loadConfig({}).scoring.chunkSize).toBe(5000);
+    expect(loadConfig({}).metrics.port).toBeUndefined();
+    const c = loadConfig({ SCORING_CHUNK_SIZE: '250', METRICS_PORT: '9464' });
+    expect(c.scoring.chunkSize).toBe(250);
+    expect(c.metrics.port).toBe(9464);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ CLICKHOUSE_URL: '', KAFKA_BROKERS: '' }).kafka).toBeUndefined();
   });
@@ -26,6 +34,8 @@ describe('configuration', () => {
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS.*host:port/],
     [{ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'plain' }, /KAFKA_SASL_USERNAME/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ SCORING_CHUNK_SIZE: '0' }, /SCORING_CHUNK_SIZE/],
+    [{ METRICS_PORT: '70000' }, /METRICS_PORT/],
     [{ STORE_RETRY_INITIAL_MS: '5000', STORE_RETRY_MAX_MS: '100' }, /STORE_RETRY_MAX_MS/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
