@@ -2,9 +2,10 @@ import type { FlagTransition } from '../schemas/flags.js';
 
 /**
  * Where a scoring pass sends the flag transitions it recorded (Kafka topic,
- * webhooks, Server-Sent Events…). A pass calls `publish` once with every new
- * transition, before storing them: a crash in between re-publishes the same
- * transition ids on the next pass (at-least-once), never loses one.
+ * webhooks, Server-Sent Events…). A pass calls `publish` once per chunk of
+ * account-products with that chunk's new transitions, in order, before storing
+ * them: a crash in between re-publishes the same transition ids on the next
+ * pass (at-least-once), never loses one.
  */
 export interface FlagSink {
   publish(transitions: readonly FlagTransition[]): Promise<void>;
