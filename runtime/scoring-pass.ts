@@ -133,8 +133,10 @@ export async function runScoringPass(ctx: ScoringContext, asOf: string, filter: 
     }
     await storing;
   } finally {
-    // A failed chunk ends the pass; the read already under way is not awaited.
+    // A failed chunk ends the pass: the read under way is dropped, and a store under way finishes
+    // before the pass rejects, so no write of this pass runs on after it (e.g. under the next pass).
     next?.catch(() => undefined);
+    await storing.catch(() => undefined);
   }
   result.duration_ms = Date.now() - started;
   ctx.logger?.info(
