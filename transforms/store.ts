@@ -24,6 +24,14 @@ export type QueryParams = Record<string, unknown>;
 
 /** A SQL condition over staged rows; `staged` is a table expression that may be named more than once. */
 export type StagedCondition = (staged: string) => string;
+/**
+ * A condition the insert needs only when `probe(staged)` (a query) returns a row: an insert whose
+ * probe finds nothing skips it, and with it the condition's cost.
+ */
+export interface ProbedCondition {
+  probe: (staged: string) => string;
+  condition: StagedCondition;
+}
 
 export interface Store {
   readonly kind: 'chdb' | 'server';
@@ -42,7 +50,7 @@ export interface Store {
    * `where`, given the staged rows as a table expression, returns a condition that
    * selects which of them are inserted (evaluated by the engine in the same statement).
    */
-  insertJsonLines(table: string, columns: readonly string[], body: Buffer, where?: StagedCondition): Promise<void>;
+  insertJsonLines(table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -269,19 +277,26 @@ export function storeFromClient(
    * condition may read several times (parsed once, not once per reading), then moved by one
    * INSERT ... SELECT.
    */
-  const insertRows = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | undefined) => {
+  const insertRows = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
     const structure = () => structureOf(table, columns);
     if (!where) return load(`${database}.${table}`, columns, structure, body);
     const staging = `${database}.staged_${table}_${randomBytes(6).toString('hex')}`;
     await client.command({ query: `CREATE TABLE ${staging} (${await structure()}) ENGINE = Memory`, abort_signal: signal });
     try {
       await load(staging, columns, structure, body);
-      await client.command({ query: insertSelect(table, columns, staging, where), abort_signal: signal });
+      let condition: StagedCondition | undefined;
+      if (typeof where === 'function') {
+        condition = where;
+      } else {
+        const probe = await client.query({ query: where.probe(staging), format: 'JSONEachRow', abort_signal: signal });
+        if ((await probe.json()).length > 0) condition = where.condition;
+      }
+      await client.command({ query: insertSelect(table, columns, staging, condition), abort_signal: signal });
     } finally {
       await client.command({ query: `DROP TABLE IF EXISTS ${staging}`, abort_signal: signal }).catch(() => undefined);
     }
   };
-  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition) => {
+  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition) => {
     if (body.byteLength === 0) return;
     const bad = columns.find((c) => !IDENTIFIER.test(c));
     if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
