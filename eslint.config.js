@@ -15,7 +15,8 @@ const FORBIDDEN = {
   ingest: ['runtime', 'server', 'cli'],
   runtime: ['server', 'cli'],
   server: ['cli'],
-  cli: ['server'],
+  // Commands call runtime/ use cases; scoring/'s pure formatting and types are theirs to use.
+  cli: ['server', 'ingest', 'transforms'],
 };
 /** scoring/ is pure: besides the layers above, no I/O (files, network, store, Kafka, schedules, processes). */
 const SCORING_IO = ['node:fs', 'node:fs/*', 'node:http', 'node:https', 'node:net', 'node:child_process', 'node-cron', 'kafkajs', 'fastify', '@clickhouse/*', 'chdb', 'chdb/*'];

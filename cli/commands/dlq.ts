@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { replayDlqFile, replayDlqTopic, type IngestSummary } from '../../ingest/index.js';
-import { parseOptionsFor, requireKafka } from '../../runtime/index.js';
+import { replayDeadLetters, requireKafka } from '../../runtime/index.js';
 import { UsageError } from '../../schemas/errors.js';
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { formatReasons } from '../reasons.js';
@@ -35,20 +34,8 @@ export function registerDlq(program: Command, run: RunEnv): void {
         }
         const kafkaConfig = fromTopic ? requireKafka(ctx, 'dlq replay --from-topic') : undefined;
         const runtime = await ctx.runtime({ products: opts.products });
-        const options = {
-          store: runtime.store,
-          config: ctx.config.ingest,
-          parse: parseOptionsFor(runtime, opts.defaultProduct),
-          logger: ctx.logger,
-          dlqPath: opts.dlq,
-        };
-        let summary: IngestSummary;
-        if (kafkaConfig) {
-          const topic = typeof opts.fromTopic === 'string' ? opts.fromTopic : kafkaConfig.dlqTopic;
-          summary = await replayDlqTopic(runtime.kafka!, topic, options);
-        } else {
-          summary = await replayDlqFile(opts.file!, options);
-        }
+        const source = kafkaConfig ? { topic: typeof opts.fromTopic === 'string' ? opts.fromTopic : kafkaConfig.dlqTopic } : { file: opts.file! };
+        const summary = await replayDeadLetters(runtime, source, { dlqPath: opts.dlq, defaultProduct: opts.defaultProduct });
         ctx.logger.info(summary, 'replay finished');
         if (opts.json) {
           run.stdout(JSON.stringify(summary));

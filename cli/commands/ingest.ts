@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { assertInputReadable, ingestFile } from '../../ingest/index.js';
-import { parseOptionsFor } from '../../runtime/index.js';
+import { assertInputReadable, ingestEventsFile } from '../../runtime/index.js';
 import { DEFAULT_PRODUCT_HELP } from '../event-options.js';
 import { formatReasons } from '../reasons.js';
 import { action, type RunEnv } from '../program.js';
@@ -19,15 +18,7 @@ export function registerIngest(program: Command, run: RunEnv): void {
       action(program, run, async (ctx, opts: { file: string; dlq?: string; defaultProduct?: string; products?: string; json: boolean }) => {
         await assertInputReadable(opts.file); // before the runtime opens the store: a typo must not create an empty one
         const runtime = await ctx.runtime({ products: opts.products });
-        const summary = await ingestFile({
-          path: opts.file,
-          stdin: run.stdin,
-          dlqPath: opts.dlq,
-          store: runtime.store,
-          config: ctx.config.ingest,
-          parse: parseOptionsFor(runtime, opts.defaultProduct),
-          logger: ctx.logger,
-        });
+        const summary = await ingestEventsFile(runtime, { path: opts.file, stdin: run.stdin, dlqPath: opts.dlq, defaultProduct: opts.defaultProduct });
         ctx.logger.info(summary, 'ingest finished');
         if (opts.json) {
           run.stdout(JSON.stringify(summary));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrate, migrationScript } from '../../transforms/index.js';
+import { migrationStatements, schemaVersion } from '../../runtime/index.js';
 import { action, type RunEnv } from '../program.js';
 
 export function registerMigrate(program: Command, run: RunEnv): void {
@@ -16,15 +16,16 @@ export function registerMigrate(program: Command, run: RunEnv): void {
       action(program, run, async (ctx, opts: { json: boolean; print: boolean }) => {
         if (opts.print) {
           const { database, cluster } = ctx.config.store;
-          const script = migrationScript(database, { cluster });
+          const script = migrationStatements(ctx.config.store);
           if (opts.json) run.stdout(JSON.stringify({ database, cluster: cluster ?? null, statements: script.filter((s) => !s.startsWith('--')) }));
           else for (const statement of script) run.stdout(statement.startsWith('--') ? `\n${statement}` : `${statement};`);
           return;
         }
-        const { store } = await ctx.runtime(); // applies pending migrations
-        const report = await migrate(store); // reports the current version
-        if (opts.json) run.stdout(JSON.stringify({ store: store.kind, database: store.database, version: report.current }));
-        else run.stdout(`${store.kind} store, database ${store.database}: schema at version ${report.current}`);
+        const runtime = await ctx.runtime(); // applies pending migrations
+        const version = await schemaVersion(runtime);
+        const { store } = runtime;
+        if (opts.json) run.stdout(JSON.stringify({ store: store.kind, database: store.database, version }));
+        else run.stdout(`${store.kind} store, database ${store.database}: schema at version ${version}`);
       }),
     );
 }
