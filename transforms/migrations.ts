@@ -408,6 +408,11 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE {db}.events MATERIALIZE COLUMN identity',
     ],
   },
+  {
+    version: 10,
+    name: 'account views read snapshots by key without reading whole granules of reports',
+    statements: snapshotGranuleMigration(),
+  },
 ];
 
 /**
@@ -497,6 +502,72 @@ function eventIdentityMigration(): string[] {
     ...views.map((v) => `INSERT INTO {db}.${v.table} ${v.select.replace('FROM {db}.events', 'FROM {db}.events FINAL')}`),
     ...views.map((v) => `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.${v.view} TO {db}.${v.table} AS
       ${v.select}`),
+  ];
+}
+
+/**
+ * Version 10: `readiness_snapshots` again, with granules of at most 64 KiB (as migration 8 did for
+ * `readiness_latest`). A report is about 4 KB, so the default granule (up to 10 MiB, some 2,200
+ * snapshots) made each account view's history and previous report, read by key, decompress
+ * thousands of reports and their rows. The granule size of a table cannot be altered, so the
+ * snapshots are copied out to `readiness_snapshots_v10`, the table is re-created and they are
+ * copied back, keeping every column (the computed ones are computed again from the same report).
+ *
+ * As version 4 does, the rows go out and back instead of through RENAME or EXCHANGE: on a
+ * cluster a replicated table's Keeper path is named after the table it was created as, so a
+ * renamed table would keep the other table's path. Each step may run again after an
+ * interruption: `readiness_snapshots` is re-created empty if it was dropped, the copy collapses
+ * rows copied twice (same key and scored_at), and `readiness_snapshots_v10` is dropped only once
+ * its rows are back. `readiness_latest` keeps its rows; its view is dropped first (no snapshot
+ * reaches it twice) and re-created last. Meanwhile a reader of a server store finds no snapshots
+ * or some of them (account views and earlier days answer 404 or show a shorter history), and a
+ * pass stored meanwhile may be lost: stop scoring while this runs, then score again if one ran.
+ */
+function snapshotGranuleMigration(): string[] {
+  const columns = `account_id String,
+        product LowCardinality(String),
+        as_of Date,
+        product_type LowCardinality(String),
+        band LowCardinality(String),
+        ready UInt8,
+        graduation_score Nullable(Float64),
+        usage_score Float64,
+        usage_complete UInt8,
+        ratio_daily Float64,
+        ratio_weekly Float64,
+        ratio_monthly Float64,
+        red_flags UInt16,
+        flag_codes Array(LowCardinality(String)),
+        config_hash String,
+        report String,
+        scored_at DateTime64(3, 'UTC'),
+        risk Float64 DEFAULT 0,
+        relative_slope Float64 DEFAULT JSONExtractFloat(report, 'trend', 'relative_slope'),
+        csm String DEFAULT JSONExtractString(report, 'csm'),
+        account_name String DEFAULT JSONExtractString(report, 'account_name'),
+        weekly_active UInt32 MATERIALIZED JSONExtractUInt(report, 'active_users', 'weekly'),
+        missing Array(String) MATERIALIZED JSONExtract(report, 'graduation', 'missing', 'Array(String)')`;
+  const table = (name: string) => `CREATE TABLE IF NOT EXISTS {db}.${name} (
+        ${columns}
+      ) ENGINE = ReplacingMergeTree(scored_at)
+      PARTITION BY toYYYYMM(as_of)
+      ORDER BY (account_id, product, as_of)
+      SETTINGS index_granularity_bytes = 65536`;
+  // Every stored column; the MATERIALIZED ones cannot be inserted and are computed from the report.
+  const names = `account_id, product, as_of, product_type, band, ready, graduation_score, usage_score, usage_complete,
+        ratio_daily, ratio_weekly, ratio_monthly, red_flags, flag_codes, config_hash, report, scored_at,
+        risk, relative_slope, csm, account_name`;
+  return [
+    `DROP VIEW IF EXISTS {db}.readiness_latest_mv SYNC`,
+    table('readiness_snapshots'),
+    table('readiness_snapshots_v10'),
+    `INSERT INTO {db}.readiness_snapshots_v10 (${names}) SELECT ${names} FROM {db}.readiness_snapshots`,
+    'DROP TABLE IF EXISTS {db}.readiness_snapshots SYNC',
+    table('readiness_snapshots'),
+    `INSERT INTO {db}.readiness_snapshots (${names}) SELECT ${names} FROM {db}.readiness_snapshots_v10 FINAL`,
+    'DROP TABLE IF EXISTS {db}.readiness_snapshots_v10 SYNC',
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.readiness_latest_mv TO {db}.readiness_latest AS
+      ${LATEST_SELECT}`,
   ];
 }
 

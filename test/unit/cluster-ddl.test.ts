@@ -95,6 +95,28 @@ describe('migration DDL, cluster (CLICKHOUSE_CLUSTER=prod)', () => {
     );
   });
 
+  it('rebuilds the snapshots on every replica without renaming a replicated table (migration 10)', () => {
+    const rendered = MIGRATIONS.find((m) => m.version === 10)!.statements.map((s) => renderDdl(s, CLUSTER));
+    const heads = rendered.map((s) => s.trim().split('\n')[0]!.replace(/ \($/, ''));
+    expect(heads).toEqual([
+      "DROP VIEW IF EXISTS {db}.readiness_latest_mv ON CLUSTER 'prod' SYNC",
+      "CREATE TABLE IF NOT EXISTS {db}.readiness_snapshots ON CLUSTER 'prod'",
+      "CREATE TABLE IF NOT EXISTS {db}.readiness_snapshots_v10 ON CLUSTER 'prod'",
+      expect.stringMatching(/^INSERT INTO \{db\}\.readiness_snapshots_v10 \(account_id, /),
+      "DROP TABLE IF EXISTS {db}.readiness_snapshots ON CLUSTER 'prod' SYNC",
+      "CREATE TABLE IF NOT EXISTS {db}.readiness_snapshots ON CLUSTER 'prod'",
+      expect.stringMatching(/^INSERT INTO \{db\}\.readiness_snapshots \(account_id, /),
+      "DROP TABLE IF EXISTS {db}.readiness_snapshots_v10 ON CLUSTER 'prod' SYNC",
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.readiness_latest_mv ON CLUSTER 'prod' TO {db}.readiness_latest AS",
+    ]);
+    // Each table is created under its own name, so its Keeper path ({table}) stays its own.
+    expect(rendered.join('\n')).not.toMatch(/\b(RENAME|EXCHANGE)\b/);
+    for (const create of rendered.filter((s) => s.startsWith('CREATE TABLE'))) {
+      expect(create).toContain(`ENGINE = ReplicatedReplacingMergeTree(${REPLICA_ARGS}, scored_at)`);
+      expect(create).toMatch(/SETTINGS index_granularity_bytes = 65536$/);
+    }
+  });
+
   it('refuses what it cannot replicate, naming the statement', () => {
     expect(() => renderDdl('CREATE TABLE {db}.t (x UInt8) ENGINE = Memory', CLUSTER)).toThrow(/engine Memory has no replicated form: CREATE TABLE \{db\}\.t/);
     expect(() => renderDdl('SYSTEM SYNC REPLICA {db}.t', CLUSTER)).toThrow(/not a statement this renderer knows.*SYSTEM SYNC/);
