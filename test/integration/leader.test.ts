@@ -129,15 +129,45 @@ describe.skipIf(!brokers)('leader election between serve replicas (real broker, 
     return Number(line?.split(' ')[1]);
   }
 
-  async function assess(r: Replica, account: string, product: string, dimensions: string[]): Promise<string[]> {
+  /**
+   * Assesses account-products of this replica's demo data (generated for a window ending today,
+   * so which assessment moves a flag depends on the day) until one changes a flag, and returns
+   * every account-product it assessed (skipping those in `skip`). All four CSM dimensions at 10, then at 1, flip whether an
+   * overdue onboarding is "ready otherwise", which opens or resolves `onboarding_overdue`.
+   */
+  async function assessUntilTransition(r: Replica, since: string, skip: ReadonlyArray<{ account: string; product: string }> = []): Promise<Array<{ account: string; product: string }>> {
+    const list = (await call(r.base, '/v1/readiness?limit=100', { token: READ_TOKEN })).json as { items: Array<{ account_id: string; product: string }> };
+    const assessed: Array<{ account: string; product: string }> = [];
+    for (const item of list.items) {
+      if (skip.some((s) => s.account === item.account_id && s.product === item.product)) continue;
+      const target = { account: item.account_id, product: item.product };
+      assessed.push(target);
+      for (const score of [10, 1]) {
+        for (const dimension of ['technical', 'knowledge', 'value', 'stakeholder']) {
+          const res = await call(r.base, `/v1/accounts/${target.account}/products/${target.product}/assessments`, {
+            token: WRITE_TOKEN,
+            body: { dimension, score, evidence: 'executive sponsor joined the QBR', assessed_by: 'Ana Souza' },
+          });
+          expect(res.status, res.text).toBe(201);
+        }
+        if ((await recordedSince(r, [target], since)).length > 0) return assessed;
+      }
+    }
+    throw new Error(`no assessment of ${r.name}'s ${list.items.length} account-products changed a flag`);
+  }
+
+  /**
+   * Transitions of these account-products recorded by this replica since `since`, whoever
+   * recorded them there: the assessment's own re-scoring, or a scheduled pass of the leader
+   * that scored the new assessment first.
+   */
+  async function recordedSince(r: Replica, targets: ReadonlyArray<{ account: string; product: string }>, since: string): Promise<string[]> {
     const ids: string[] = [];
-    for (const dimension of dimensions) {
-      const res = await call(r.base, `/v1/accounts/${account}/products/${product}/assessments`, {
-        token: WRITE_TOKEN,
-        body: { dimension, score: 9, evidence: 'executive sponsor joined the QBR', assessed_by: 'Ana Souza' },
-      });
-      expect(res.status, res.text).toBe(201);
-      ids.push(...(res.json as { transitions: Array<{ transition_id: string }> }).transitions.map((t) => t.transition_id));
+    for (const t of targets) {
+      const view = (await call(r.base, `/v1/accounts/${t.account}/products/${t.product}/readiness`, { token: READ_TOKEN })).json as {
+        transitions: Array<{ transition_id: string; occurred_at: string }>;
+      };
+      ids.push(...view.transitions.filter((x) => x.occurred_at >= since).map((x) => x.transition_id));
     }
     return ids;
   }
@@ -176,8 +206,14 @@ describe.skipIf(!brokers)('leader election between serve replicas (real broker, 
     expect(await role(leader)).toBe('leader');
 
     // The leader delivers what its own re-scoring recorded; the follower only records.
-    const byLeader = await assess(leader, 'sterling', 'crm', ['stakeholder', 'technical']);
-    const byFollower = await assess(follower, 'kramerica', 'projects', ['stakeholder']);
+    const since = new Date().toISOString();
+    const leaderAssessed = await assessUntilTransition(leader, since);
+    // Other account-products than the leader's: both stores hold the same data, and transition ids are stable.
+    const followerAssessed = await assessUntilTransition(follower, since, leaderAssessed);
+    // A scheduled pass still under way may record a transition of an assessed account-product a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const byLeader = await recordedSince(leader, leaderAssessed, since);
+    const byFollower = await recordedSince(follower, followerAssessed, since);
     expect(byLeader.length).toBeGreaterThan(0);
     expect(byFollower.length).toBeGreaterThan(0);
     await waitUntil('the leader to deliver', async () => (byLeader.every((t) => deliveries.some((d) => d.transitionId === t)) ? true : undefined), 20_000);
