@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { heldRead } from './read-cache.js';
 import type { PortfolioFilter, PortfolioSort, SortOrder } from './portfolio.js';
+import type { SnapshotRecord } from './snapshots.js';
 import type { Store } from './store.js';
 
 /**
@@ -14,24 +15,9 @@ import type { Store } from './store.js';
  * graduation score sorts lowest, ties fall back to the risk order and the ids.
  */
 
-interface IndexRow {
-  account_id: string;
-  product: string;
-  as_of: string;
-  product_type: string;
-  band: string;
-  ready: boolean;
-  graduation_score: number | null;
-  usage_score: number;
-  ratio_daily: number;
-  ratio_weekly: number;
-  ratio_monthly: number;
-  relative_slope: number;
-  red_flags: number;
+/** The typed columns of a stored snapshot that lists filter and sort on. */
+interface IndexRow extends Omit<SnapshotRecord, 'usage_complete' | 'flag_codes' | 'config_hash' | 'report'> {
   flag_codes: readonly string[];
-  csm: string;
-  account_name: string;
-  risk: number;
   /** Epoch milliseconds. */
   scored_at: number;
   /** account_id and account_name with ASCII letters lowered, for the search filter. */
