@@ -138,8 +138,6 @@ interface KeyRow {
   latest: string;
 }
 
-const key = latestKey;
-
 /** One page of the portfolio (every matching row when `limit` is omitted), with the total before paging. */
 export async function queryPortfolio(store: Store, query: PortfolioQuery = {}): Promise<PortfolioPage> {
   // The embedded engine runs one query at a time: a page of the latest snapshots is selected in the process.
@@ -189,7 +187,7 @@ export async function queryPortfolioInStore(store: Store, query: PortfolioQuery 
 }
 
 function reportOf(reports: Map<string, string>, k: { account_id: string; product: string }): string {
-  const report = reports.get(key(k.account_id, k.product));
+  const report = reports.get(latestKey(k.account_id, k.product));
   if (report === undefined) throw new Error(`report of account ${k.account_id}, product ${k.product} vanished between two reads`);
   return report;
 }
@@ -200,11 +198,11 @@ function reportOf(reports: Map<string, string>, k: { account_id: string; product
  * together are read by one query (transforms/engine-batch.ts).
  */
 export function latestReportTexts(store: Store, keys: readonly { account_id: string; product: string }[]): Promise<Map<string, string>> {
-  const byKey = new Map(keys.map((k) => [key(k.account_id, k.product), k]));
+  const byKey = new Map(keys.map((k) => [latestKey(k.account_id, k.product), k]));
   return cachedReadMany(store, 'latest-report', [...byKey.keys()], async (missing) => {
     const loader = engineLoader(store, 'latest-report', async (wanted: readonly { account_id: string; product: string }[]) => {
       const read = await reportsOf(store, wanted, undefined);
-      return wanted.map((k) => read.get(key(k.account_id, k.product)));
+      return wanted.map((k) => read.get(latestKey(k.account_id, k.product)));
     });
     const texts = await loader.loadMany(missing.map((m) => byKey.get(m)!));
     const found = new Map<string, string>();
@@ -230,5 +228,5 @@ async function reportsOf(store: Store, keys: readonly { account_id: string; prod
          WHERE (account_id, product) IN arrayZip({accounts:Array(String)}, {products:Array(String)}) AND as_of = {as_of:Date}`,
     { accounts: keys.map((k) => k.account_id), products: keys.map((k) => k.product), ...(asOf === undefined ? {} : { as_of: asOf }) },
   );
-  return new Map(rows.map((r) => [key(r.account_id, r.product), r.report]));
+  return new Map(rows.map((r) => [latestKey(r.account_id, r.product), r.report]));
 }
