@@ -37,8 +37,8 @@ export interface PortfolioIndex {
   readonly latestDay: ReadonlyMap<string, string>;
   /** Per sort column, each row's value as a number that orders like the column (computed on first use). */
   readonly sortKeys: Map<PortfolioSort, Float64Array>;
-  /** Each row's place in the risk order, the tie-break of every order (computed on first use). */
-  riskRank?: Int32Array;
+  /** The risk order, the tie-break of every order: row positions in it, and each row's place (computed on first use). */
+  risk?: { positions: Int32Array; rank: Int32Array };
   /** Row positions in each requested order, computed on first use. */
   readonly orders: Map<string, Int32Array>;
   /** Matching row positions, in order, of the latest filters and orders asked for: their pages are slices. */
@@ -134,8 +134,7 @@ function sortKey(index: PortfolioIndex, sort: PortfolioSort): Float64Array {
 
 /** RISK_ORDER: risk DESC, band rank ASC, graduation score ASC NULLS FIRST, account id, product. */
 function riskOrderOf(index: PortfolioIndex): { positions: Int32Array; rank: Int32Array } {
-  const cached = index.orders.get('risk desc');
-  if (cached && index.riskRank) return { positions: cached, rank: index.riskRank };
+  if (index.risk) return index.risk;
   const [risk, band, score, account, product] = (['risk', 'band', 'graduation_score', 'account_id', 'product'] as const).map((s) => sortKey(index, s)) as [
     Float64Array,
     Float64Array,
@@ -149,8 +148,8 @@ function riskOrderOf(index: PortfolioIndex): { positions: Int32Array; rank: Int3
   const rank = new Int32Array(positions.length);
   positions.forEach((position, i) => (rank[position] = i));
   index.orders.set('risk desc', positions);
-  index.riskRank = rank;
-  return { positions, rank };
+  index.risk = { positions, rank };
+  return index.risk;
 }
 
 /**
