@@ -88,39 +88,34 @@ export function createMetrics(options: { defaultMetrics?: boolean; onSourceError
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
-  new Gauge({
-    name: `${PREFIX}open_flags`,
-    help: 'Open red flags, by code and severity',
-    labelNames: ['code', 'severity'],
-    registers,
-    async collect() {
-      if (!openFlagsSource) return;
-      try {
-        const rows = await openFlagsSource();
-        this.reset();
-        for (const row of rows) this.set({ code: row.code, severity: row.severity }, row.count);
-      } catch (error) {
-        // Keep the last values; a scrape must not fail because the store is slow.
-        report(error);
-      }
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}consumer_lag`,
-    help: 'Messages behind the end of each partition for the ingestion consumer group',
-    labelNames: ['topic', 'partition'],
-    registers,
-    async collect() {
-      if (!lagSource) return;
-      try {
-        const rows = await lagSource();
-        this.reset();
-        for (const row of rows) this.set({ topic: row.topic, partition: String(row.partition) }, row.lag);
-      } catch (error) {
-        report(error);
-      }
-    },
-  });
+  /**
+   * A gauge that mirrors external state: at scrape time it reads its source (when one is set) and
+   * replaces its values; a failed read keeps the last values, since a scrape must not fail because
+   * the store is slow.
+   */
+  const mirror = <Row>(name: string, help: string, labelNames: string[], source: () => (() => Promise<Row[]>) | undefined, entry: (row: Row) => [Record<string, string>, number]) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const read = source();
+        if (!read) return;
+        try {
+          const rows = await read();
+          this.reset();
+          for (const row of rows) this.set(...entry(row));
+        } catch (error) {
+          report(error);
+        }
+      },
+    });
+  mirror('open_flags', 'Open red flags, by code and severity', ['code', 'severity'], () => openFlagsSource, (row) => [{ code: row.code, severity: row.severity }, row.count]);
+  mirror('consumer_lag', 'Messages behind the end of each partition for the ingestion consumer group', ['topic', 'partition'], () => lagSource, (row) => [
+    { topic: row.topic, partition: String(row.partition) },
+    row.lag,
+  ]);
 
   return {
     registry,
