@@ -2,6 +2,7 @@ import type { FlagTransition } from '../schemas/flags.js';
 import {
   cachedRead,
   countOpenFlags,
+  filterKey,
   pageFlagStates,
   queryPortfolio,
   readAccountView,
@@ -27,24 +28,7 @@ export interface PortfolioReports {
   reports: ReadinessReport[];
 }
 
-const portfolioKey = (q: PortfolioQuery) =>
-  JSON.stringify([
-    'portfolio',
-    q.asOf,
-    q.accountId,
-    q.search,
-    q.product,
-    q.productType,
-    q.band,
-    q.ready,
-    q.flag,
-    q.csm,
-    q.needsAttention,
-    q.sort,
-    q.order,
-    q.limit,
-    q.offset,
-  ]);
+const portfolioKey = (q: PortfolioQuery) => JSON.stringify(['portfolio', filterKey(q), q.sort, q.order, q.limit, q.offset]);
 
 /** One page of the portfolio (every match when `limit` is omitted): latest (or given-day) reports, most at risk first by default. */
 export async function portfolio(store: Store, query: PortfolioQuery = {}): Promise<PortfolioReports> {

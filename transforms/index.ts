@@ -18,6 +18,7 @@ export type { AccountProductKey, KeyRange } from './key-range.js';
 export { insertSnapshots, snapshotOf, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
 export { queryPortfolio, queryPortfolioInStore, PORTFOLIO_SORTS } from './portfolio.js';
+export { filterKey } from './portfolio-index.js';
 export { readAccountView } from './account-view.js';
 export type { AccountViewQuery, AccountViewRows } from './account-view.js';
 export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';

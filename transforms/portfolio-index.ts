@@ -220,6 +220,24 @@ async function loadIndex(store: Store): Promise<PortfolioIndex> {
   };
 }
 
+/** Every field of a filter, in a fixed order; listing them here is checked, so a new filter field cannot be left out of cache keys. */
+const FILTER_FIELDS = {
+  asOf: true,
+  accountId: true,
+  search: true,
+  product: true,
+  productType: true,
+  band: true,
+  ready: true,
+  flag: true,
+  csm: true,
+  needsAttention: true,
+} as const satisfies Record<keyof PortfolioFilter, true>;
+
+/** A key equal for two filters exactly when they select the same rows. */
+export const filterKey = (filter: PortfolioFilter): string =>
+  JSON.stringify((Object.keys(FILTER_FIELDS) as Array<keyof PortfolioFilter>).map((field) => filter[field] ?? null));
+
 export const latestKey = (accountId: string, product: string) => `${accountId}\u0000${product}`;
 
 /** The index of the embedded store, loaded on first use after each write. */
@@ -235,8 +253,7 @@ export function selectFromIndex(
 ): IndexSelection {
   const sort = query.sort ?? 'risk';
   const order = query.order ?? (sort === 'risk' ? 'desc' : 'asc');
-  const { accountId, search, product, productType, band, ready, flag, csm, needsAttention } = query;
-  const selectionKey = JSON.stringify([sort, order, accountId, search, product, productType, band, ready, flag, csm, needsAttention]);
+  const selectionKey = JSON.stringify([sort, order, filterKey(query)]);
   let selection = index.selections.get(selectionKey);
   if (!selection) {
     const matches = predicate(query);
