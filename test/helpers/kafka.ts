@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll } from 'vitest';
-import { createKafkaClient, eventParseOptions, type GroupConsumerOptions, type KafkaClient } from '../../ingest/index.js';
+import { createKafkaClient, eventParseOptions, readTopicToEnd, type ConsumedRecord, type GroupConsumerOptions, type KafkaClient } from '../../ingest/index.js';
 import type { IngestConfig, KafkaConfig } from '../../schemas/config.js';
 import { rng } from '../../examples/generate.js';
 import { testLogger } from './logger.js';
@@ -147,6 +147,13 @@ export async function waitFor<T>(
 export async function committedTotal(kafka: KafkaClient, groupId: string, topic: string): Promise<bigint> {
   const offsets = await kafka.groupOffsets(groupId, topic);
   return offsets.reduce((sum, o) => sum + (BigInt(o.offset) > 0n ? BigInt(o.offset) : 0n), 0n);
+}
+
+/** Every record on the test's dead-letter topic so far. */
+export async function readDeadLetters(t: TestKafka): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
+  await readTopicToEnd(t.kafka, t.dlqTopic, async (batch) => void records.push(...batch), { logger: testLogger, consumer: FAST_CONSUMER });
+  return records;
 }
 
 /** Sum of a topic's end offsets. */

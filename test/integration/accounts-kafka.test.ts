@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, headerText, readTopicToEnd, startAccountsConsumer, type ConsumedRecord } from '../../ingest/index.js';
+import { DLQ_HEADERS, headerText, startAccountsConsumer } from '../../ingest/index.js';
 import { parseProducts } from '../../schemas/products.js';
 import { readAccounts } from '../../transforms/index.js';
-import { FAST_CONSUMER, brokersForTests, createTestKafka, createTestTopic, suffix, waitFor } from '../helpers/kafka.js';
+import { brokersForTests, createTestKafka, createTestTopic, readDeadLetters, suffix, waitFor } from '../helpers/kafka.js';
 import { testLogger } from '../helpers/logger.js';
 import { createTestStore } from '../helpers/store.js';
 
@@ -52,11 +52,9 @@ describe.skipIf(!brokers)('account records from the accounts topic', () => {
         ['acme', 25],
         ['globex', 5],
       ]);
-      const dlq: ConsumedRecord[] = [];
-      await waitFor('dead letters', async () => {
-        dlq.length = 0;
-        await readTopicToEnd(t.kafka, t.dlqTopic, async (records) => void dlq.push(...records), { logger: testLogger, consumer: FAST_CONSUMER });
-        return dlq.length === 2;
+      const dlq = await waitFor('dead letters', async () => {
+        const records = await readDeadLetters(t);
+        return records.length === 2 ? records : undefined;
       });
       expect(dlq.map((r) => [r.key?.toString(), headerText(r, DLQ_HEADERS.reason)])).toEqual([
         ['initech', 'schema_violation'],

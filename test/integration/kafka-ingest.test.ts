@@ -2,9 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   DLQ_HEADERS,
   headerText,
-  readTopicToEnd,
   startEventConsumer,
-  type ConsumedRecord,
   type EventConsumerHandle,
   type GroupConsumerOptions,
   type KafkaClient,
@@ -20,6 +18,7 @@ import {
   expectedDailyActive,
   generateMessages,
   produceWithKcat,
+  readDeadLetters,
   waitFor,
   type GeneratedMessage,
   type TestKafka,
@@ -75,15 +74,6 @@ async function sortedDaily(store: Store) {
   );
 }
 
-async function readDlq(t: TestKafka): Promise<ConsumedRecord[]> {
-  const records: ConsumedRecord[] = [];
-  await readTopicToEnd(t.kafka, t.dlqTopic, async (batch) => void records.push(...batch), {
-    logger: testLogger,
-    consumer: FAST_CONSUMER,
-  });
-  return records;
-}
-
 describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
   it('stores every valid event once, dead-letters every invalid one with its reason and bytes, and aggregates match', async () => {
     const t = await createTestKafka(brokers!, { partitions: 3 });
@@ -105,7 +95,7 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
     expect(status.dropped).toBe(messages.filter((m) => m.dropped).length);
 
     // Every invalid message is in the DLQ: original bytes, original key, reason and source headers.
-    const dlq = await readDlq(t);
+    const dlq = await readDeadLetters(t);
     expect(dlq).toHaveLength(bad.length);
     const byValue = new Map(bad.map((m) => [m.value.toString('base64'), m]));
     for (const record of dlq) {
@@ -257,7 +247,7 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
     dlqDown = false;
     await waitFor('everything committed', () => allCommitted(t));
     expect(await eventCount(store)).toBe(messages.filter((m) => m.event).length);
-    const dlq = await readDlq(t);
+    const dlq = await readDeadLetters(t);
     expect(dlq).toHaveLength(messages.filter((m) => m.bad).length + 1);
     const tombstone = dlq.find((r) => r.key?.toString() === 'tombstone')!;
     expect(tombstone.value).toBeNull();

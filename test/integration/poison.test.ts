@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, headerText, readTopicToEnd, startEventConsumer, type ConsumedRecord, type DlqFileEntry, type EventConsumerHandle } from '../../ingest/index.js';
+import { DLQ_HEADERS, headerText, startEventConsumer, type DlqFileEntry, type EventConsumerHandle } from '../../ingest/index.js';
 import { eventParseOptions } from '../../ingest/index.js';
 import { dailyActiveUsers, eventCount, type Store } from '../../transforms/index.js';
 import { runCli, lastJson, probeStore, tempDataDir } from '../helpers/cli.js';
@@ -12,6 +12,7 @@ import {
   createTestKafka,
   expectedDailyActive,
   generateMessages,
+  readDeadLetters,
   waitFor,
   type GeneratedMessage,
   type TestKafka,
@@ -76,12 +77,6 @@ function poisons(): Poison[] {
   return list;
 }
 
-async function readDlq(t: TestKafka): Promise<ConsumedRecord[]> {
-  const records: ConsumedRecord[] = [];
-  await readTopicToEnd(t.kafka, t.dlqTopic, async (batch) => void records.push(...batch), { logger: testLogger, consumer: FAST_CONSUMER });
-  return records;
-}
-
 async function lagByPartition(t: TestKafka): Promise<number[]> {
   const [ends, committed] = await Promise.all([t.kafka.topicOffsets(t.topic), t.kafka.groupOffsets(t.config.groupId, t.topic)]);
   const done = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]));
@@ -125,7 +120,7 @@ describe.skipIf(!brokers)('poison messages on a real broker', () => {
     expect(status.rejectedByReason.store_rejected).toBe(1);
     expect(status.deadLettersTooLarge).toBe(1);
 
-    const dlq = await readDlq(t);
+    const dlq = await readDeadLetters(t);
     const fits = bad.filter((b) => !b.tooLarge);
     expect(dlq).toHaveLength(fits.length + 1);
     for (const b of fits) {
