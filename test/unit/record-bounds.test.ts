@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccountRecord } from '../../schemas/accounts.js';
+import type { z } from 'zod';
+import { parseJsonRecord, type ConsumedRecord } from '../../ingest/index.js';
+import { accountRecordSchema, parseAccountRecord } from '../../schemas/accounts.js';
 import { assessmentSchemaWithin, parseAssessment } from '../../schemas/assessment.js';
+import { outcomeRecordSchema, parseOutcome } from '../../schemas/outcome.js';
+import { MAX_JSON_DEPTH } from '../../schemas/text.js';
 
 /** Account and assessment records hold only values the store keeps as given. */
 
 const ACCOUNT = { account_id: 'acme', product: 'crm', licensed_seats: 10, onboarding_started_at: '2026-01-05', target_graduation_date: '2026-04-05' };
+const OUTCOME = { account_id: 'acme', product: 'crm', outcome: 'renewed', outcome_at: '2026-10-01T00:00:00Z', graduated_at: '2026-06-01' };
+const OUTCOME_BOUNDS = { now: () => new Date('2026-11-20T12:00:00Z'), maxFutureSkewMs: 86_400_000 };
 const ASSESSMENT = { account_id: 'acme', product: 'crm', dimension: 'value', score: 8, evidence: 'ROI review', assessed_by: 'Ana', assessed_at: '2026-03-01T09:30:00Z' };
 
 describe('account records', () => {
@@ -44,5 +50,49 @@ describe('assessment records', () => {
     expect(schema.safeParse({ ...ASSESSMENT, assessed_at: '2026-03-01T12:30:00Z' }).success).toBe(true);
     expect(schema.safeParse({ ...ASSESSMENT, assessed_at: '2026-03-01T14:00:00Z' }).success).toBe(false);
     expect(schema.safeParse({ ...ASSESSMENT, assessed_at: '2025-12-31T23:59:59Z' }).success).toBe(false);
+  });
+});
+
+describe('outcome records', () => {
+  it('accepts a plain record', () => {
+    expect(parseOutcome(OUTCOME, OUTCOME_BOUNDS).ok).toBe(true);
+  });
+
+  it.each([
+    ['an outcome day before 2000-01-01', { outcome_at: '1999-12-31' }, 'outcome_at'],
+    ['a day that does not exist', { outcome_at: '2026-02-30' }, 'outcome_at'],
+    ['an outcome past the future skew', { outcome_at: '2026-11-25' }, 'outcome_at'],
+    ['year zero', { graduated_at: '0000-01-01' }, 'graduated_at'],
+    ['a control character in the account id', { account_id: 'ac\u0001me' }, 'account_id'],
+    ['NUL in the product', { product: 'cr\u0000m' }, 'product'],
+    ['an id over 256 characters', { account_id: 'a'.repeat(257) }, 'account_id'],
+    ['a lone surrogate in the account id', { account_id: 'acme\ud800' }, 'account_id'],
+  ])('refuses %s, naming the field', (_name, change, field) => {
+    const parsed = parseOutcome({ ...OUTCOME, ...change }, OUTCOME_BOUNDS);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.reason).toContain(field);
+  });
+});
+
+describe('account and outcome messages from Kafka', () => {
+  const message = (value: string): ConsumedRecord => ({ topic: 't', partition: 0, offset: '0', key: null, value: Buffer.from(value), headers: {}, rawHeaders: [], timestamp: '0' });
+  const schemas: [string, z.ZodType<unknown>, object][] = [
+    ['account', accountRecordSchema, ACCOUNT],
+    ['outcome', outcomeRecordSchema(OUTCOME_BOUNDS), OUTCOME],
+  ];
+
+  it.each(schemas)('%s: a lone surrogate sent as a JSON escape is a schema violation', (_name, schema, good) => {
+    const text = JSON.stringify(good).replace('"acme"', '"acme\\udc00"');
+    expect(parseJsonRecord(message(text), schema, 4096)).toMatchObject({ kind: 'dead_letter', reason: 'schema_violation' });
+  });
+
+  it.each(schemas)('%s: an extra field nested deeper than MAX_JSON_DEPTH is too_deep, not a stack overflow', (_name, schema, good) => {
+    const deep = '{"a":'.repeat(MAX_JSON_DEPTH + 1) + '1' + '}'.repeat(MAX_JSON_DEPTH + 1);
+    const text = JSON.stringify(good).replace(/}$/, `,"extra":${deep}}`);
+    expect(parseJsonRecord(message(text), schema, 1 << 20)).toMatchObject({ kind: 'dead_letter', reason: 'too_deep' });
+  });
+
+  it.each(schemas)('%s: a message over the limit is oversized before it is parsed', (_name, schema, good) => {
+    expect(parseJsonRecord(message(JSON.stringify(good) + ' '.repeat(4096)), schema, 4096)).toMatchObject({ kind: 'dead_letter', reason: 'oversized' });
   });
 });
