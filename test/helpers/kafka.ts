@@ -115,6 +115,18 @@ export async function createTestKafka(brokers: string[], options: { partitions?:
   return { config, kafka, topic, dlqTopic };
 }
 
+/** Environment of a `consume` process reading the test's topics into the store under `dataDir`. */
+export function consumeEnv(t: TestKafka, dataDir: string): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    KAFKA_BROKERS: t.config.brokers.join(','),
+    KAFKA_EVENTS_TOPIC: t.topic,
+    KAFKA_DLQ_TOPIC: t.dlqTopic,
+    KAFKA_GROUP_ID: t.config.groupId,
+    KAFKA_ACCOUNTS_TOPIC: t.config.accountsTopic,
+  };
+}
+
 /** A topic of its own for a test, deleted after the file. */
 export async function createTestTopic(kafka: KafkaClient, prefix: string, partitions = 1): Promise<string> {
   const topic = `t-${prefix}-${suffix()}`;

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastJson, runCli, tempDataDir } from '../helpers/cli.js';
-import { brokersForTests, committedTotal, createTestKafka, endTotal, generateMessages, produceWithKcat, waitFor } from '../helpers/kafka.js';
+import { lastJson, runCli, spawnCli, tempDataDir } from '../helpers/cli.js';
+import { brokersForTests, committedTotal, consumeEnv, createTestKafka, endTotal, generateMessages, produceWithKcat, waitFor } from '../helpers/kafka.js';
 
 const brokers = await brokersForTests();
-const BIN = join(process.cwd(), 'bin', 'usage-readiness.js');
 
 describe('usage-readiness consume: bad configuration', () => {
   it('exits 2 naming KAFKA_BROKERS when it is not set', async () => {
@@ -37,37 +35,24 @@ describe.skipIf(!brokers)('usage-readiness consume against a real broker', () =>
     await produceWithKcat(brokers!, t.topic, messages);
     const end = await endTotal(t.kafka, t.topic);
 
-    const child = spawn(process.execPath, [BIN, 'consume', '--json'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATA_DIR: join(tempDataDir(), 'data'),
-        KAFKA_BROKERS: brokers!.join(','),
-        KAFKA_EVENTS_TOPIC: t.topic,
-        KAFKA_DLQ_TOPIC: t.dlqTopic,
-        KAFKA_GROUP_ID: t.config.groupId,
-        // Limits that never trigger: only the shutdown flushes.
-        BATCH_MAX_ROWS: '1000000',
-        BATCH_MAX_WAIT_MS: '600000',
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnCli(['consume', '--json'], {
+      ...consumeEnv(t, join(tempDataDir(), 'data')),
+      // Limits that never trigger: only the shutdown flushes.
+      BATCH_MAX_ROWS: '1000000',
+      BATCH_MAX_WAIT_MS: '600000',
+      LOG_LEVEL: 'debug',
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
 
     const lastOffset = (end - 1n).toString();
     await waitFor('the consumer to receive the last message', () =>
-      stderr.split('\n').some((l) => l.includes('"batch received"') && l.includes(`"lastOffset":"${lastOffset}"`)),
+      child.stderr().split('\n').some((l) => l.includes('"batch received"') && l.includes(`"lastOffset":"${lastOffset}"`)),
     );
     expect(await committedTotal(t.kafka, t.config.groupId, t.topic)).toBe(0n);
-    child.kill('SIGTERM');
-    const code = await exited;
-    expect(code, stderr.slice(-2000)).toBe(0);
+    child.process.kill('SIGTERM');
+    const code = await child.exited;
+    expect(code, child.stderr().slice(-2000)).toBe(0);
 
-    const summary = lastJson<{ accepted: number; rejected: number; dropped: number; state: string; pending: number }>(stdout);
+    const summary = lastJson<{ accepted: number; rejected: number; dropped: number; state: string; pending: number }>(child.stdout());
     expect(summary).toMatchObject({
       accepted: messages.filter((m) => m.event).length,
       rejected: messages.filter((m) => m.bad).length,

@@ -1,17 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probeStore, tempDataDir } from '../helpers/cli.js';
-import { brokersForTests, committedTotal, createTestKafka, endTotal, expectedDailyActive, generateMessages, waitFor } from '../helpers/kafka.js';
+import { probeStore, spawnCli, tempDataDir, type CliProcess } from '../helpers/cli.js';
+import { brokersForTests, committedTotal, consumeEnv, createTestKafka, endTotal, expectedDailyActive, generateMessages, waitFor } from '../helpers/kafka.js';
 
 const brokers = await brokersForTests();
-const BIN = join(process.cwd(), 'bin', 'usage-readiness.js');
-
-interface Child {
-  process: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
 
 describe.skipIf(!brokers)('kill -9 of a consume process', () => {
   it('at several points, then restart and drain: stored distinct events and daily aggregates equal the produced data', async () => {
@@ -22,29 +14,10 @@ describe.skipIf(!brokers)('kill -9 of a consume process', () => {
     }
     const end = await endTotal(t.kafka, t.topic);
     const dataDir = join(tempDataDir(), 'data');
-    const start = (): Child => {
-      const child = spawn(process.execPath, [BIN, 'consume', '--json'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          DATA_DIR: dataDir,
-          KAFKA_BROKERS: brokers!.join(','),
-          KAFKA_EVENTS_TOPIC: t.topic,
-          KAFKA_DLQ_TOPIC: t.dlqTopic,
-          KAFKA_GROUP_ID: t.config.groupId,
-          KAFKA_ACCOUNTS_TOPIC: t.config.accountsTopic,
-          BATCH_MAX_ROWS: '200',
-          BATCH_MAX_WAIT_MS: '200',
-          LOG_LEVEL: 'debug',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      return { process: child, stderr: () => stderr, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
-    };
+    const start = () => spawnCli(['consume', '--json'], { ...consumeEnv(t, dataDir), BATCH_MAX_ROWS: '200', BATCH_MAX_WAIT_MS: '200', LOG_LEVEL: 'debug' });
     const count = (text: string, what: string) => text.split('\n').filter((l) => l.includes(`"msg":"${what}"`)).length;
     // Kill points: as the first records arrive; after a few batches are stored; mid-stream by time.
-    const killPoints: Array<(c: Child) => Promise<unknown>> = [
+    const killPoints: Array<(c: CliProcess) => Promise<unknown>> = [
       (c) => waitFor('first records', () => count(c.stderr(), 'batch received') > 0, { timeoutMs: 90_000 }),
       (c) => waitFor('three stored batches', () => count(c.stderr(), 'batch stored') >= 3, { timeoutMs: 90_000 }),
       async (c) => {

@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, headerText, startEventConsumer, type DlqFileEntry, type EventConsumerHandle } from '../../ingest/index.js';
 import { eventParseOptions } from '../../ingest/index.js';
 import { dailyActiveUsers, eventCount, type Store } from '../../transforms/index.js';
-import { runCli, lastJson, probeStore, tempDataDir } from '../helpers/cli.js';
+import { runCli, lastJson, probeStore, spawnCli, tempDataDir } from '../helpers/cli.js';
 import {
   FAST_CONSUMER,
   brokersForTests,
+  consumeEnv,
   createTestKafka,
   expectedDailyActive,
   generateMessages,
@@ -23,7 +23,6 @@ import { refusingStore } from '../helpers/refusing-store.js';
 import { createTestStore } from '../helpers/store.js';
 
 const brokers = await brokersForTests();
-const BIN = join(process.cwd(), 'bin', 'usage-readiness.js');
 const WIDE = { from: '2000-01-01', to: '2100-01-01' };
 // The default message limit, so nesting (not size) is what refuses the deep value.
 const INGEST = { ...TEST_INGEST, maxEventBytes: 65_536, batchMaxRows: 200 };
@@ -147,34 +146,22 @@ describe.skipIf(!brokers)('poison messages on a real broker', () => {
   it('SIGTERM while the dead-letter topic cannot be written (a stall) exits 0 within the grace period', async () => {
     const t = await createTestKafka(brokers!);
     const dir = tempDataDir();
-    const child = spawn(process.execPath, [BIN, 'consume', '--json'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATA_DIR: join(dir, 'data'),
-        KAFKA_BROKERS: brokers!.join(','),
-        KAFKA_EVENTS_TOPIC: t.topic,
-        KAFKA_DLQ_TOPIC: t.dlqTopic,
-        KAFKA_GROUP_ID: t.config.groupId,
-        KAFKA_ACCOUNTS_TOPIC: t.config.accountsTopic,
-        BATCH_MAX_WAIT_MS: '100',
-        STORE_RETRY_INITIAL_MS: '100',
-        STORE_RETRY_MAX_MS: '200',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnCli(['consume', '--json'], {
+      ...consumeEnv(t, join(dir, 'data')),
+      BATCH_MAX_WAIT_MS: '100',
+      STORE_RETRY_INITIAL_MS: '100',
+      STORE_RETRY_MAX_MS: '200',
+      LOG_LEVEL: 'info',
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    await waitFor('the consumer to join', () => stderr.includes('joined consumer group'));
+    await waitFor('the consumer to join', () => child.stderr().includes('joined consumer group'));
     // The DLQ disappears: producing a dead-letter copy now fails until shutdown.
     await t.kafka.deleteTopics([t.dlqTopic]);
     await t.kafka.sendMessages(t.topic, [{ key: 'k', value: Buffer.from('{not json') }]);
-    await waitFor('a stalled dead-letter produce', () => stderr.includes('dead-letter produce failed; retrying'), { timeoutMs: 60_000 });
+    await waitFor('a stalled dead-letter produce', () => child.stderr().includes('dead-letter produce failed; retrying'), { timeoutMs: 60_000 });
     const signalled = Date.now();
-    child.kill('SIGTERM');
-    const code = await exited;
-    expect(code, stderr.slice(-2000)).toBe(0);
+    child.process.kill('SIGTERM');
+    const code = await child.exited;
+    expect(code, child.stderr().slice(-2000)).toBe(0);
     // INGEST_STOP_TIMEOUT_MS (30 s) plus leaving the group.
     expect(Date.now() - signalled).toBeLessThan(45_000);
   });
