@@ -74,7 +74,11 @@ export async function calibrateWhatIf(options: CalibrationOptions, candidate: Pr
   const lookback = lookbackDays([...Object.values(products.products), ...Object.values(candidate.products)].map((p) => p.thresholds));
 
   const byDay = new Map<string, GraduationDay[]>();
-  for (const grad of graduations) byDay.set(grad.grad_day, [...(byDay.get(grad.grad_day) ?? []), grad]);
+  for (const grad of graduations) {
+    const group = byDay.get(grad.grad_day);
+    if (group) group.push(grad);
+    else byDay.set(grad.grad_day, [grad]);
+  }
 
   const currentRows: GraduationRow[] = [];
   const candidateRows: GraduationRow[] = [];
