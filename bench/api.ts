@@ -7,6 +7,7 @@
  * RSS, then writes the "API" section of bench/RESULTS.md.
  *
  *   npm run bench:api [-- --accounts 10000,100000 --duration 15 --connections 50 --reuse --no-write]
+ *   npm run bench:api -- --accounts 100000 --history-days 90 --prepare-only   (the scoring pass at 100,000 × 90 days)
  *
  * Each phase runs in its own process, because an embedded data directory
  * belongs to one process: generate (engine-side INSERT … SELECT from
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     reuse: { type: 'boolean', default: false },
     /** Only generate and score (for a later --reuse run). */
     'prepare-only': { type: 'boolean', default: false },
+    /** Every account-product with this many days of history (1–90) instead of 42–90; its own data directory. */
+    'history-days': { type: 'string' },
   },
 });
 
@@ -76,10 +79,10 @@ async function openBenchStore(dir: string) {
  * (30…89%), one event per active user-day with a feature, sometimes a workflow
  * run. Three in four account-products have their four CSM assessments.
  */
-async function generate(dir: string, accounts: number): Promise<void> {
+async function generate(dir: string, accounts: number, fixedDays: number | undefined): Promise<void> {
   const store = await openBenchStore(dir);
   const p = { first: FIRST, accounts, window: WINDOW };
-  const historyDays = '(42 + cityHash64(a, 9) % 49)';
+  const historyDays = fixedDays === undefined ? '(42 + cityHash64(a, 9) % 49)' : String(Math.min(fixedDays, WINDOW));
   await store.command(
     `INSERT INTO {db}.accounts
      SELECT concat('acct-', toString(a)) AS account_id,
@@ -293,7 +296,8 @@ interface Measurement {
 }
 
 async function measure(accounts: number, duration: number, connections: number): Promise<Measurement | undefined> {
-  const dir = join(ROOT, `n${accounts}`);
+  const fixedDays = values['history-days'];
+  const dir = join(ROOT, fixedDays === undefined ? `n${accounts}` : `n${accounts}-d${positiveInt('history-days', fixedDays)}`);
   const prepared = join(dir, 'prepared.json');
   let prep: { events: number; generate_s: number; score: Measurement['score'] };
   if (values.reuse && existsSync(prepared)) {
@@ -304,7 +308,7 @@ async function measure(accounts: number, duration: number, connections: number):
     mkdirSync(dir, { recursive: true });
     console.error(`N = ${accounts}: generating`);
     const genStarted = Date.now();
-    const { events } = JSON.parse(await runChild(['--phase', 'generate', '--dir', dir, '--accounts', String(accounts)]).done) as { events: number };
+    const { events } = JSON.parse(await runChild(['--phase', 'generate', '--dir', dir, '--accounts', String(accounts), ...(fixedDays === undefined ? [] : ['--history-days', fixedDays])]).done) as { events: number };
     const generate_s = Math.round((Date.now() - genStarted) / 1000);
     console.error(`N = ${accounts}: scoring`);
     const score = JSON.parse(await runChild(['--phase', 'score', '--dir', dir]).done) as Measurement['score'];
@@ -414,7 +418,7 @@ async function orchestrate(): Promise<void> {
 
 switch (values.phase) {
   case 'generate':
-    await generate(values.dir!, positiveInt('accounts', values.accounts));
+    await generate(values.dir!, positiveInt('accounts', values.accounts), values['history-days'] === undefined ? undefined : positiveInt('history-days', values['history-days']));
     break;
   case 'score':
     await score(values.dir!);

@@ -71,8 +71,10 @@ function dateTime64(ms: number): string {
 
 /**
  * One event as its JSONEachRow line: the bytes JSON.stringify of the row object would give, built
- * by concatenating the already validated strings (each escaped by JSON.stringify) in column order.
- * `properties` is stored as JSON text, so it is stringified, then escaped as a string.
+ * by concatenating the already validated strings (each escaped by JSON.stringify) in column order,
+ * except `properties`, written as the JSON object itself: the engine reads an object into a String
+ * column as its text (input_format_json_read_objects_as_strings, set by the insert), so the stored
+ * text is JSON.stringify of the properties, escaped once instead of twice.
  * `source` is the JSON text of the source string.
  */
 export function eventLine(e: UsageEvent, source: string): string {
@@ -80,24 +82,25 @@ export function eventLine(e: UsageEvent, source: string): string {
   return (
     `{"event_id":${q(e.eventId)},"account_id":${q(e.accountId)},"product":${q(e.product)},"user_id":${q(e.userId)},` +
     `"event":${q(e.event)},"timestamp":"${dateTime64(e.timestamp)}","feature":${q(e.feature)},"workflow":${q(e.workflow)},` +
-    `"status":${q(e.status)},"properties":${q(q(e.properties))},"source":${source}}`
+    `"status":${q(e.status)},"properties":${q(e.properties)},"source":${source}}`
   );
 }
 
-/** Lines joined into one Buffer at a time: the batch is held off the JS heap, not as objects. */
-const LINES_PER_CHUNK = 512;
+/** Size of the Buffers a batch's lines are written into. */
+const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The accepted events of one batch as JSONEachRow bytes, each event serialised once when it is
- * added, so a batch waiting for its insert is a few Buffers rather than thousands of objects the
- * garbage collector copies again and again. Within the batch the first copy of an event wins
- * (`add` says false for a later one); against the store, the insert statement drops events
- * already stored (see `insertEventRows`). Rows keep the order they were added in: row `i` is the
- * i-th line of `body()`.
+ * added and written straight into a Buffer, so a batch waiting for its insert is a few Buffers
+ * rather than thousands of objects the garbage collector copies again and again. Within the batch
+ * the first copy of an event wins (`add` says false for a later one); against the store, the
+ * insert statement drops events already stored (see `insertEventRows`). Rows keep the order they
+ * were added in: row `i` is the i-th line of `body()`.
  */
 export class EventRows {
   private readonly chunks: Buffer[] = [];
-  private pending: string[] = [];
+  private chunk = Buffer.allocUnsafe(0);
+  private used = 0;
   private rows = 0;
   // account → product → event ids: exact whatever characters the ids hold.
   private readonly seen = new Map<string, Map<string, Set<string>>>();
@@ -118,9 +121,8 @@ export class EventRows {
     if (ids === undefined) products.set(e.product, (ids = new Set()));
     if (ids.has(e.eventId)) return false;
     ids.add(e.eventId);
-    this.pending.push(eventLine(e, this.sourceJson));
+    this.write(eventLine(e, this.sourceJson));
     this.rows++;
-    if (this.pending.length === LINES_PER_CHUNK) this.seal();
     return true;
   }
 
@@ -130,10 +132,22 @@ export class EventRows {
     return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
   }
 
+  private write(line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8; the newline one more.
+    const room = line.length * 3 + 1;
+    if (this.chunk.length - this.used < room) {
+      this.seal();
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
+    this.chunk[this.used++] = 0x0a;
+  }
+
   private seal(): void {
-    if (this.pending.length === 0) return;
-    this.chunks.push(Buffer.from(`${this.pending.join('\n')}\n`));
-    this.pending = [];
+    if (this.used === 0) return;
+    this.chunks.push(this.chunk.subarray(0, this.used));
+    this.chunk = this.chunk.subarray(this.used);
+    this.used = 0;
   }
 }
 
@@ -155,6 +169,7 @@ export async function insertEventRows(store: Store, body: Buffer): Promise<void>
     // Most batches hold no event stored before: one read of the identity column says so, and the
     // insert then skips the lookup (which reads the stored rows again, key by key).
     probe: (staged) => store.sql(`SELECT 1 FROM {db}.events PREWHERE identity IN (SELECT cityHash64${SAME_EVENT} FROM ${staged}) LIMIT 1`),
+    probeColumns: ['account_id', 'product', 'event_id'],
     condition: (staged) => store.sql(notStoredYet(staged)),
   });
 }

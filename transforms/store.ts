@@ -30,6 +30,8 @@ export type StagedCondition = (staged: string) => string;
  */
 export interface ProbedCondition {
   probe: (staged: string) => string;
+  /** The columns `probe` reads of the rows: an embedded insert parses only these for it. */
+  probeColumns: readonly string[];
   condition: StagedCondition;
 }
 
@@ -56,6 +58,13 @@ export interface Store {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Settings of every insert: a JSON object in a row, for a String column, is read as its text (rows
+ * may write objects unescaped); and a batch may span any number of monthly partitions (events
+ * of years of history in one batch would otherwise fail as TOO_MANY_PARTS, again on every retry).
+ */
+const INSERT_SETTINGS = 'input_format_json_read_objects_as_strings = 1, max_partitions_per_insert_block = 0';
 
 /**
  * The live process holding an embedded data directory, from the `status` file the engine writes
@@ -245,57 +254,70 @@ export function storeFromClient(
       .join(', ');
   };
   const insertSelect = (table: string, columns: readonly string[], staged: string, where: StagedCondition | undefined) =>
-    `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''}`;
+    `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''} SETTINGS ${INSERT_SETTINGS}`;
+  const command = async (query: string, query_params: QueryParams = {}) => void (await client.command({ query, query_params, abort_signal: signal }));
+  const anyRow = async (query: string, query_params: QueryParams = {}) =>
+    (await (await client.query({ query, query_params, format: 'JSONEachRow', abort_signal: signal })).json()).length > 0;
   /**
-   * Writes `body` into `target`. Embedded: from a private file the engine reads (no inline data).
-   * Server: the bytes are the request body, streamed as they are.
+   * Runs `use` with a private in-memory table holding the rows `load` puts there: for a condition
+   * that reads the rows several times (parsed once, not once per reading).
    */
-  const load = async (target: string, columns: readonly string[], structure: () => Promise<string>, body: Buffer) => {
-    if (kind === 'server') {
+  const withStaging = async (table: string, columns: readonly string[], load: (staging: string) => Promise<void>, use: (staging: string) => Promise<void>) => {
+    const staging = `${database}.staged_${table}_${randomBytes(6).toString('hex')}`;
+    await command(`CREATE TABLE ${staging} (${await structureOf(table, columns)}) ENGINE = Memory`);
+    try {
+      await load(staging);
+      await use(staging);
+    } finally {
+      // SYNC: a table dropped from an Atomic database otherwise keeps its rows in memory for minutes.
+      await command(`DROP TABLE IF EXISTS ${staging} SYNC`).catch(() => undefined);
+    }
+  };
+  /** The condition an insert needs: a probed one only when its probe finds a row. */
+  const conditionFor = async (where: StagedCondition | ProbedCondition | undefined, probe: (where: ProbedCondition) => Promise<boolean>) =>
+    where === undefined || typeof where === 'function' ? where : (await probe(where)) ? where.condition : undefined;
+  /**
+   * Embedded: the rows are a private file the engine reads through `file()` (no inline data). A
+   * probe reads only its columns of the file, so a batch whose probe finds nothing (most batches:
+   * no event of it stored before) goes from the file into the table parsed once, with no copy.
+   */
+  const insertFromSpool = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
+    spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
+    const spool = join(spoolDir, `${process.pid}-${++spooled}.ndjson`);
+    await writeFile(spool, body);
+    const rows = 'file({spool:String}, JSONEachRow, {structure:String})';
+    const params = { spool, structure: await structureOf(table, columns) };
+    try {
+      // The probe reads the same file with only its columns as the structure.
+      const condition = await conditionFor(where, async (probed) =>
+        anyRow(probed.probe(rows), { spool, structure: await structureOf(table, probed.probeColumns) }),
+      );
+      if (!condition) return await command(insertSelect(table, columns, rows, undefined), params);
+      await withStaging(
+        table,
+        columns,
+        (staging) => command(`INSERT INTO ${staging} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${rows} SETTINGS ${INSERT_SETTINGS}`, params),
+        (staging) => command(insertSelect(table, columns, staging, condition)),
+      );
+    } finally {
+      await unlink(spool).catch(() => undefined);
+    }
+  };
+  /** Server: the bytes are the request body, streamed as they are; with a condition, into a staging table first. */
+  const insertStreamed = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
+    const stream = async (target: string) => {
       const result = await client.exec({
-        query: `INSERT INTO ${target} (${columns.join(', ')}) FORMAT JSONEachRow`,
+        query: `INSERT INTO ${target} (${columns.join(', ')}) SETTINGS ${INSERT_SETTINGS} FORMAT JSONEachRow`,
         values: Readable.from([body], { objectMode: false }),
       });
       result.stream.resume();
-      return;
-    }
-    spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
-    const path = join(spoolDir, `${process.pid}-${++spooled}.ndjson`);
-    await writeFile(path, body);
-    try {
-      await client.command({
-        query: `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM file({path:String}, JSONEachRow, {structure:String})`,
-        query_params: { path, structure: await structure() },
-        abort_signal: signal,
-      });
-    } finally {
-      await unlink(path).catch(() => undefined);
-    }
+    };
+    if (!where) return stream(`${database}.${table}`);
+    await withStaging(table, columns, stream, async (staging) =>
+      command(insertSelect(table, columns, staging, await conditionFor(where, (probed) => anyRow(probed.probe(staging))))),
+    );
   };
-  /**
-   * With a condition, the rows are first loaded into a private in-memory table, which the
-   * condition may read several times (parsed once, not once per reading), then moved by one
-   * INSERT ... SELECT.
-   */
-  const insertRows = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
-    const structure = () => structureOf(table, columns);
-    if (!where) return load(`${database}.${table}`, columns, structure, body);
-    const staging = `${database}.staged_${table}_${randomBytes(6).toString('hex')}`;
-    await client.command({ query: `CREATE TABLE ${staging} (${await structure()}) ENGINE = Memory`, abort_signal: signal });
-    try {
-      await load(staging, columns, structure, body);
-      let condition: StagedCondition | undefined;
-      if (typeof where === 'function') {
-        condition = where;
-      } else {
-        const probe = await client.query({ query: where.probe(staging), format: 'JSONEachRow', abort_signal: signal });
-        if ((await probe.json()).length > 0) condition = where.condition;
-      }
-      await client.command({ query: insertSelect(table, columns, staging, condition), abort_signal: signal });
-    } finally {
-      await client.command({ query: `DROP TABLE IF EXISTS ${staging}`, abort_signal: signal }).catch(() => undefined);
-    }
-  };
+  const insertRows = kind === 'chdb' ? insertFromSpool : insertStreamed;
   const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition) => {
     if (body.byteLength === 0) return;
     const bad = columns.find((c) => !IDENTIFIER.test(c));

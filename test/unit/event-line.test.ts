@@ -2,9 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus, UsageEvent } from '../../schemas/index.js';
 import { toDateTime64 } from '../../transforms/datetime.js';
-import { eventLine } from '../../transforms/events.js';
+import { eventLine, insertEvents } from '../../transforms/events.js';
+import { createTestStore } from '../helpers/store.js';
 
-/** The row object an event is stored as; its JSON.stringify is the line the engine must receive. */
+/**
+ * The row object an event is stored as; its JSON.stringify is the line the engine must receive.
+ * `properties` is the object itself: the engine stores an object's text in the String column.
+ */
 const row = (e: UsageEvent, source: string) => ({
   event_id: e.eventId,
   account_id: e.accountId,
@@ -15,7 +19,7 @@ const row = (e: UsageEvent, source: string) => ({
   feature: e.feature,
   workflow: e.workflow,
   status: e.status,
-  properties: JSON.stringify(e.properties),
+  properties: e.properties,
   source,
 });
 
@@ -46,5 +50,50 @@ describe('eventLine', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('stored events', () => {
+  it('hold every field as validated, properties as the JSON text of the object, whatever months a batch spans', async () => {
+    const store = await createTestStore();
+    // Well-formed text only (validation refuses lone surrogates), every character class otherwise.
+    const wellFormed = fc.string({ unit: 'grapheme', maxLength: 20 });
+    const events = fc.sample(
+      fc.record({
+        eventId: fc.uuid(),
+        accountId: fc.constantFrom('a', 'b "quoted"', 'ç\\d'),
+        userId: wellFormed,
+        event: fc.oneof(wellFormed, fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak', '\u2028')),
+        timestamp: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        product: fc.constantFrom('crm', 'analytics'),
+        feature: wellFormed,
+        workflow: wellFormed,
+        status: fc.constantFrom<RunStatus>('success', 'failure', ''),
+        properties: fc.dictionary(wellFormed, fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }), { maxKeys: 5 }),
+      }),
+      { numRuns: 400, seed: 7 },
+    );
+    await insertEvents(store, events, 'test');
+    // Sent again a day later: every copy is found stored (the insert then takes its staged path) and dropped.
+    await insertEvents(store, events.map((e) => ({ ...e, timestamp: e.timestamp + 86_400_000 })), 'test');
+    const stored = await store.query<Record<string, string>>(
+      'SELECT event_id, account_id, product, user_id, event, toString(timestamp) AS timestamp, feature, workflow, status, properties FROM {db}.events',
+    );
+    const byId = new Map(stored.map((r) => [r.event_id, r]));
+    expect(byId.size).toBe(events.length);
+    for (const e of events) {
+      expect(byId.get(e.eventId)).toEqual({
+        event_id: e.eventId,
+        account_id: e.accountId,
+        product: e.product,
+        user_id: e.userId,
+        event: e.event,
+        timestamp: toDateTime64(e.timestamp),
+        feature: e.feature,
+        workflow: e.workflow,
+        status: e.status,
+        properties: JSON.stringify(e.properties),
+      });
+    }
   });
 });
