@@ -75,11 +75,15 @@ export class BatchWriter<O = undefined> {
     this.rejections.push(rejection);
   }
 
+  /** True when the batch reached its row limit (events and rejections). */
+  isFull(): boolean {
+    return this.added + this.rejections.length >= this.options.config.batchMaxRows;
+  }
+
   /** True when the batch reached its row limit or has waited long enough. */
   isDue(now = Date.now()): boolean {
     if (this.size === 0) return false;
-    if (this.added >= this.options.config.batchMaxRows) return true;
-    return this.firstAddedAt !== undefined && now - this.firstAddedAt >= this.options.config.batchMaxWaitMs;
+    return this.isFull() || (this.firstAddedAt !== undefined && now - this.firstAddedAt >= this.options.config.batchMaxWaitMs);
   }
 
   /**

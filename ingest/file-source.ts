@@ -81,9 +81,10 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
   });
 
   // One insert runs while the next batch is read and validated (the engine works on its own
-  // threads); batches are still written in order, one at a time. A slow stream
+  // threads); batches are still written in order, one at a time. While lines keep coming, a
+  // batch fills to BATCH_MAX_ROWS (fewer, larger inserts). A slow stream
   // (`tail -f … | ingest --file -`) must not hold a part-filled batch until the next line
-  // arrives: a timer flushes it once BATCH_MAX_WAIT_MS has passed.
+  // arrives: while the reader waits for input, a timer flushes it once BATCH_MAX_WAIT_MS has passed.
   let flushing: Promise<unknown> | undefined;
   let flushError: unknown;
   const flushNow = () =>
@@ -93,15 +94,21 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
       .finally(() => {
         flushing = undefined;
       }));
+  let waitingForInput = false;
   const timer = setInterval(
     () => {
-      if (!flushing && writer.isDue()) void flushNow();
+      if (waitingForInput && !flushing && writer.isDue()) void flushNow();
     },
     Math.max(20, Math.floor(config.batchMaxWaitMs / 2)),
   );
   try {
-    for await (const lines of splitLineBatches(input as AsyncIterable<Buffer>, config.maxEventBytes)) {
-      for (const raw of lines) {
+    const chunks = splitLineBatches(input as AsyncIterable<Buffer>, config.maxEventBytes);
+    for (;;) {
+      waitingForInput = true;
+      const next = await chunks.next();
+      waitingForInput = false;
+      if (next.done === true) break;
+      for (const raw of next.value) {
         if (flushError !== undefined) throw flushError;
         if (raw.bytes.length === 0 && !raw.oversized) continue;
         if (blank(raw.bytes)) continue;
@@ -111,9 +118,9 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
           : parseEventBytes(raw.bytes, parse);
         const written = outcomes.handle(result, line, undefined);
         if (written) await written;
-        if (writer.isDue()) {
+        if (writer.isFull()) {
           await flushing;
-          if (writer.isDue()) void flushNow();
+          if (writer.isFull()) void flushNow();
         }
       }
     }

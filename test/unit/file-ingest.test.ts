@@ -124,6 +124,16 @@ describe('ingest --file into the embedded store', () => {
     expect(await eventCount(store)).toBe(3);
   });
 
+  it('fills every batch to BATCH_MAX_ROWS while lines keep coming, however long validating them takes', async () => {
+    const store = await createTestStore();
+    const lines = Array.from({ length: 3000 }, (_, i) => ev(`fill-${i}`, `u${i % 7}`, '2026-01-05'));
+    const path = writeInput(lines);
+    // A 1 ms age limit that validating 3,000 lines outlasts many times over.
+    const summary = await ingestFile({ path, store, config: { ...config, batchMaxRows: 1000, batchMaxWaitMs: 1 }, parse, logger: testLogger });
+    expect(summary).toMatchObject({ accepted: 3000, batches: 3 });
+    expect(await eventCount(store)).toBe(3000);
+  });
+
   it('names a missing input file', async () => {
     const store = await createTestStore();
     await expect(run(store, '/nonexistent/events.ndjson')).rejects.toThrow(/input file \/nonexistent\/events.ndjson cannot be read/);
