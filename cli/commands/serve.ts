@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { PACKAGE_VERSION as version } from '../../schemas/package-files.js';
-import { startService } from '../../server/index.js';
 import { action, type RunEnv } from '../program.js';
 import { PRODUCTS_HELP } from '../readiness-options.js';
 
@@ -37,6 +36,8 @@ export function registerServe(program: Command, run: RunEnv): void {
             server: { ...ctx.config.server, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
           };
           const runtime = await ctx.runtime({ products: opts.products, config, elect: true });
+          // Loaded here: the HTTP server and its plugins are a third of the program's start-up, which no other command needs.
+          const { startService } = await import('../../server/index.js');
           const service = await startService({ runtime, version });
           ctx.logger.info({ url: service.http.url, store: runtime.store.kind, kafka: Boolean(config.kafka), role: service.role }, 'serving');
           run.stdout(`usage-readiness ${version} is serving on ${service.http.url}`);
