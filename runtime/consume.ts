@@ -1,5 +1,6 @@
 import type { ParseOptions } from '../schemas/event.js';
-import { errorMessage } from '../schemas/errors.js';
+import { ConfigError, errorMessage } from '../schemas/errors.js';
+import { createAuthenticator } from './auth.js';
 import { startIngestion, type Ingestion } from './ingestion.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
@@ -22,12 +23,18 @@ export interface Consuming {
 
 export async function startConsuming(runtime: Runtime, options: { parse?: ParseOptions } = {}): Promise<Consuming> {
   const { logger, config } = runtime;
+  // Checked before anything starts: closed metrics need tokens to be read with (serve makes one; consume has no API to print it).
+  const closedMetrics = config.metrics.port !== undefined && !config.server.metricsPublic;
+  if (closedMetrics && config.server.tokens === undefined) {
+    throw new ConfigError('METRICS_PUBLIC=false needs API_TOKENS: consume serves its metrics only to a token with the read scope');
+  }
+  const auth = closedMetrics ? createAuthenticator(config.server.tokens ?? []) : undefined;
   const metrics = createMetrics({ onSourceError: (error) => logger.warn({ err: errorMessage(error) }, 'metrics source failed') });
   const ingestion = startIngestion(runtime, { ...options, metrics: metrics.ingestHooks });
   metrics.setLagSource(() => ingestion.lag());
   let metricsEndpoint: MetricsEndpoint | undefined;
   try {
-    if (config.metrics.port !== undefined) metricsEndpoint = await startMetricsEndpoint(metrics, { host: config.server.host, port: config.metrics.port });
+    if (config.metrics.port !== undefined) metricsEndpoint = await startMetricsEndpoint(metrics, { host: config.server.host, port: config.metrics.port, auth });
   } catch (error) {
     await ingestion.stop().catch(() => undefined);
     throw error;

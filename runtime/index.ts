@@ -25,6 +25,8 @@ export { assertInputReadable, ingestEventsFile, replayDeadLetters } from './inge
 export type { FileInput, IngestSummary } from './ingest-files.js';
 export { createMetrics } from './metrics.js';
 export type { ServiceMetrics, IngestHooks, OpenFlagCount } from './metrics.js';
+export { createAuthenticator, generateToken } from './auth.js';
+export type { Authenticator, RequestHeaders } from './auth.js';
 export { startMetricsEndpoint } from './metrics-endpoint.js';
 export type { MetricsEndpoint } from './metrics-endpoint.js';
 export { startConsuming } from './consume.js';

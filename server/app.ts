@@ -13,7 +13,7 @@ import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext, ServiceMetrics } from '../runtime/index.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator } from '../runtime/index.js';
 import type { FlagHub } from './flag-hub.js';
 import { clientErrorHandler, errorBody, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';

@@ -14,7 +14,7 @@ import {
   type ScoringSchedule,
   type ServiceMetrics,
 } from '../runtime/index.js';
-import { generateToken } from './auth.js';
+import { generateToken } from '../runtime/index.js';
 import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';

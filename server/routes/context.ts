@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../schemas/config.js';
 import type { ScoringContext } from '../../runtime/index.js';
-import type { Authenticator } from '../auth.js';
+import type { Authenticator } from '../../runtime/index.js';
 import type { FlagHub } from '../flag-hub.js';
 import type { ServiceMetrics } from '../../runtime/index.js';
 import type { SseStreams } from '../sse.js';

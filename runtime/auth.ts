@@ -1,32 +1,37 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { ApiScope, ApiToken } from '../schemas/config.js';
 import { ForbiddenError, UnauthorizedError } from '../schemas/errors.js';
 
+/** What authentication reads of a request: fastify's and node:http's both fit. */
+export interface RequestHeaders {
+  headers: { authorization?: string | undefined };
+}
+
 /**
- * Bearer-token authentication with `read` and `write` scopes. Tokens are
+ * Bearer-token authentication with `read` and `write` scopes, for the HTTP API and `consume`'s
+ * metrics endpoint. Tokens are
  * compared as SHA-256 digests in constant time, and every configured token is
  * checked, so response time does not reveal how much of a token matched.
  */
 
 export interface Authenticator {
   /** The matching token's scopes; throws UnauthorizedError without a valid token. */
-  authenticate(request: FastifyRequest): readonly ApiScope[];
+  authenticate(request: RequestHeaders): readonly ApiScope[];
   /** Throws UnauthorizedError (no/unknown token) or ForbiddenError (scope missing). */
-  require(request: FastifyRequest, scope: ApiScope): void;
+  require(request: RequestHeaders, scope: ApiScope): void;
   /** A stable name of the request's token (not the token) when it is valid: the rate limit's key. */
-  tokenId(request: FastifyRequest): string | undefined;
+  tokenId(request: RequestHeaders): string | undefined;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function createAuthenticator(tokens: readonly ApiToken[]): Authenticator {
   const known = tokens.map((t, i) => ({ id: `token:${i}`, digest: digest(t.token), scopes: t.scopes }));
-  const bearerOf = (request: FastifyRequest): string | undefined => {
+  const bearerOf = (request: RequestHeaders): string | undefined => {
     const header = request.headers.authorization;
     return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
   };
-  const match = (request: FastifyRequest): (typeof known)[number] | undefined => {
+  const match = (request: RequestHeaders): (typeof known)[number] | undefined => {
     const bearer = bearerOf(request);
     if (bearer === undefined) return undefined;
     const candidate = digest(bearer);
@@ -34,7 +39,7 @@ export function createAuthenticator(tokens: readonly ApiToken[]): Authenticator 
     for (const t of known) if (timingSafeEqual(t.digest, candidate)) found = t;
     return found;
   };
-  const authenticate = (request: FastifyRequest): readonly ApiScope[] => {
+  const authenticate = (request: RequestHeaders): readonly ApiScope[] => {
     if (bearerOf(request) === undefined) throw new UnauthorizedError('this route needs an Authorization: Bearer <token> header');
     const found = match(request);
     if (!found) throw new UnauthorizedError('the bearer token is not valid');
