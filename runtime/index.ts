@@ -10,7 +10,8 @@ export { recordAssessment, recordAssessments, loadAssessmentsNdjson } from './as
 export type { RecordedAssessments } from './assessments.js';
 export { loadAccountsNdjson, loadOutcomesNdjson } from './records.js';
 export { calibrate, calibrateWhatIf } from './calibrate.js';
-export { portfolio, latestReports, accountReport, listFlags, openFlagCounts } from './reads.js';
+export { portfolio, latestReports, accountReport, cachedAccountReport, listFlags, openFlagCounts } from './reads.js';
+export { readAheadViews } from './read-ahead.js';
 export type { PortfolioReports, AccountReportQuery, AccountReportView, HistoryPoint } from './reads.js';
 export { productTypeSummary } from './summary.js';
 export type { ProductTypeSummary } from './summary.js';

@@ -1,6 +1,7 @@
 import type { FlagTransition } from '../schemas/flags.js';
 import {
   cachedRead,
+  cachedValue,
   countOpenFlags,
   filterKey,
   pageFlagStates,
@@ -81,10 +82,11 @@ export interface AccountReportQuery {
 
 const historyPoint = (p: SnapshotPoint): HistoryPoint => ({ ...p, band: p.band as Band });
 
+const accountKey = (query: AccountReportQuery) => JSON.stringify(['account', query.accountId, query.product, query.asOf, query.from, query.to]);
+
 /** One account-product: its report, snapshot history and the explanation of its last change; undefined if never scored. */
 export async function accountReport(store: Store, query: AccountReportQuery): Promise<AccountReportView | undefined> {
-  const key = JSON.stringify(['account', query.accountId, query.product, query.asOf, query.from, query.to]);
-  return cachedRead(store, key, async () => {
+  return cachedRead(store, accountKey(query), async () => {
     const rows = await readAccountView(store, { ...query, historyDays: 90 });
     if (!rows) return undefined;
     const report = rows.report as ReadinessReport;
@@ -95,6 +97,11 @@ export async function accountReport(store: Store, query: AccountReportQuery): Pr
       transitions: rows.transitions,
     };
   });
+}
+
+/** What `accountReport` would answer from the read cache without reading the store; undefined when it is not cached. */
+export function cachedAccountReport(store: Store, query: AccountReportQuery): { value: AccountReportView | undefined } | undefined {
+  return cachedValue(store, accountKey(query)) as { value: AccountReportView | undefined } | undefined;
 }
 
 /** Flags by state (current state of each flag id), most recently changed first, one page. */

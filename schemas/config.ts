@@ -209,6 +209,12 @@ export const envSchema = z
     RATE_LIMIT_MAX: intFromEnv(0, 10_000_000).default(1200),
     /** The rate limit's window (ms). Default 60000. */
     RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).default(60_000),
+    /**
+     * Account views read ahead between two writes: the views of the rows of each portfolio page
+     * served are read in the background while the store is idle (embedded store only). `0` turns
+     * it off. Default 2000.
+     */
+    VIEW_READ_AHEAD: intFromEnv(0, 1_000_000).default(2000),
     /** Comment line sent to idle Server-Sent Events streams, so proxies keep them open (ms). Default 15000. */
     SSE_HEARTBEAT_MS: intFromEnv(100, 600_000).default(15_000),
     /** Most Server-Sent Events streams open at once; beyond: 503 TOO_MANY_STREAMS. Default 1000. */
@@ -362,6 +368,8 @@ export const configSchema = envSchema.transform((env) => ({
     /** Requests per window per token (or client address); 0: no limit. */
     rateLimitMax: env.RATE_LIMIT_MAX,
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    /** Views read ahead between two writes from the rows of pages served; 0: none. */
+    viewReadAhead: env.VIEW_READ_AHEAD,
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
     sseMaxClients: env.SSE_MAX_CLIENTS,
     sseMaxBufferBytes: env.SSE_MAX_BUFFER_BYTES,

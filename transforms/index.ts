@@ -22,7 +22,7 @@ export { filterKey } from './portfolio-index.js';
 export { readAccountView } from './account-view.js';
 export type { AccountViewQuery, AccountViewRows } from './account-view.js';
 export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
-export { cachedRead } from './read-cache.js';
+export { cachedRead, cacheState, cachedValue } from './read-cache.js';
 export {
   insertTransitions,
   upsertFlagStates,

@@ -71,6 +71,22 @@ export async function writing<T>(store: Store, write: () => Promise<T>): Promise
 }
 
 /**
+ * Where the cache of `store` stands: `generation` changes with each write, so
+ * work done for one generation (a read ahead) can tell it is stale; `writing`
+ * while a write runs (reads then keep nothing). Undefined for a store that is
+ * not cached (a server).
+ */
+export function cacheState(store: Store): { generation: number; writing: boolean } | undefined {
+  const cache = cacheOf(store);
+  return cache && { generation: cache.generation, writing: cache.writes > 0 };
+}
+
+/** The value `cachedRead` would return for `key` without loading it: kept since the last write, or undefined. */
+export function cachedValue(store: Store, key: string): { value: unknown } | undefined {
+  return cacheOf(store)?.results.peek(key);
+}
+
+/**
  * The result of `load`, from the cache when an identical read (same `key`)
  * finished since the last write. Callers must not mutate the value.
  */

@@ -53,6 +53,8 @@ export interface Store {
    * selects which of them are inserted (evaluated by the engine in the same statement).
    */
   insertJsonLines(table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition): Promise<void>;
+  /** Statements (queries, commands, inserts) sent through this store and not yet answered. */
+  inFlight(): number;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -318,12 +320,21 @@ export function storeFromClient(
     );
   };
   const insertRows = kind === 'chdb' ? insertFromSpool : insertStreamed;
+  let inFlight = 0;
+  const counted = async <T>(statement: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    try {
+      return await statement();
+    } finally {
+      inFlight--;
+    }
+  };
   const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition) => {
     if (body.byteLength === 0) return;
     const bad = columns.find((c) => !IDENTIFIER.test(c));
     if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
     try {
-      await insertRows(table, columns, body, where);
+      await counted(() => insertRows(table, columns, body, where));
     } catch (error) {
       throw failure(`insert into ${table}`, error);
     }
@@ -336,15 +347,17 @@ export function storeFromClient(
     sql,
     async query<T>(text: string, params: QueryParams = {}): Promise<T[]> {
       try {
-        const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow', abort_signal: signal });
-        return (await result.json()) as T[];
+        return await counted(async () => {
+          const result = await client.query({ query: sql(text), query_params: params, format: 'JSONEachRow', abort_signal: signal });
+          return (await result.json()) as T[];
+        });
       } catch (error) {
         throw failure('query', error);
       }
     },
     async command(text: string, params: QueryParams = {}): Promise<void> {
       try {
-        await client.command({ query: sql(text), query_params: params, abort_signal: signal });
+        await counted(() => client.command({ query: sql(text), query_params: params, abort_signal: signal }));
       } catch (error) {
         throw failure('command', error);
       }
@@ -355,6 +368,7 @@ export function storeFromClient(
       await insertJsonLines(table, Object.keys(rows[0]!), body);
     },
     insertJsonLines,
+    inFlight: () => inFlight,
     async ping(): Promise<boolean> {
       try {
         const result = await client.ping();

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { accountReport, portfolio } from '../../runtime/index.js';
+import { accountReport, portfolio, readAheadViews } from '../../runtime/index.js';
 import { reportsCsv } from '../../scoring/index.js';
 import { sendCsv, wantsCsv } from '../csv.js';
 import { NotFoundError } from '../../schemas/errors.js';
@@ -49,6 +49,8 @@ export function registerReadinessRoutes(app: Api, ctx: RouteContext): void {
       // CSV is the export: every match of the filters, in the same order, not one page.
       if (wantsCsv(request.headers.accept)) return sendCsv(reply, reportsCsv((await portfolio(ctx.scoring.store, filter)).reports), 'readiness.csv');
       const page = await portfolio(ctx.scoring.store, { ...filter, limit: q.limit, offset: q.offset });
+      // The rows on screen are the views opened next.
+      if (q.as_of === undefined) readAheadViews(ctx.scoring.store, page.reports, ctx.config.viewReadAhead);
       // A cached page is the same object for the same query (limit and offset included): its answer is encoded once.
       return sendJson(
         reply,
