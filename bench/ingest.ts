@@ -100,8 +100,10 @@ async function role(name: string, dir: string): Promise<void> {
     if (name === 'engine') {
       await migrate(store);
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       await store.command(ENGINE_INSERT, { path: values.file! });
-      console.log(JSON.stringify({ ms: performance.now() - started }));
+      const cpu = process.cpuUsage(cpuBefore);
+      console.log(JSON.stringify({ ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 }));
     } else if (name === 'digest') {
       const out: Record<string, unknown> = {};
       for (const [table, sql] of Object.entries(DIGEST)) out[table] = (await store.query(sql))[0];
@@ -120,6 +122,19 @@ interface Child {
   stderr: string;
   /** Peak resident set (VmHWM) in KiB, read just before the process ended. */
   peakKiB: number;
+  /** CPU time of all its threads (user + system), sampled every 200 ms until it ended. */
+  cpuMs: number;
+}
+
+/** User + system CPU time of a process, all threads, from /proc (clock ticks of 10 ms). */
+function readCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function readPeakKiB(pid: number | undefined): number {
@@ -137,18 +152,23 @@ function run(args: string[], env: Record<string, string>, until?: () => Promise<
     let stdout = '';
     let stderr = '';
     let peakKiB = 0;
+    let cpuMs = 0;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, readPeakKiB(child.pid))), 200);
+    const sampler = setInterval(() => {
+      peakKiB = Math.max(peakKiB, readPeakKiB(child.pid));
+      cpuMs = Math.max(cpuMs, readCpuMs(child.pid));
+    }, 200);
     child.on('close', (code) => {
       clearInterval(sampler);
-      resolve({ code, stdout, stderr, peakKiB });
+      resolve({ code, stdout, stderr, peakKiB, cpuMs });
     });
     if (until) {
       void (async () => {
         while (child.exitCode === null && !(await until())) await sleep(200);
         peakKiB = Math.max(peakKiB, readPeakKiB(child.pid));
+        cpuMs = Math.max(cpuMs, readCpuMs(child.pid));
         child.kill('SIGTERM');
       })().catch(reject);
     }
@@ -325,7 +345,7 @@ async function main(): Promise<void> {
     const engineDir = join(work, 'engine');
     const engine = await childRole('engine', engineDir, ['--file', file]);
     const b = rate(EVENTS, engine.ms as number);
-    log(`(b) engine alone: ${fmt(b)}/s`);
+    log(`(b) engine alone: ${fmt(b)}/s, CPU ${fmt(Math.round(engine.cpuMs as number))} ms`);
 
     // (c): a consume process drains the backlog; the clock runs from its first commit to the last.
     const pipelineDir = join(work, 'pipeline');
@@ -347,7 +367,7 @@ async function main(): Promise<void> {
     });
     if (t1 === 0) throw new Error(`consume exited ${consumeRun.code} before draining: ${consumeRun.stderr}`);
     const c = rate(EVENTS - n0, t1 - t0);
-    log(`(c) pipeline: ${fmt(c)}/s, peak RSS ${fmt(Math.round(consumeRun.peakKiB / 1024))} MiB`);
+    log(`(c) pipeline: ${fmt(c)}/s, peak RSS ${fmt(Math.round(consumeRun.peakKiB / 1024))} MiB, CPU ${fmt(consumeRun.cpuMs)} ms`);
 
     const fileDir = join(work, 'file');
     const fileStarted = performance.now();
@@ -355,7 +375,7 @@ async function main(): Promise<void> {
     const fileMs = performance.now() - fileStarted;
     if (fileRun.code !== 0) throw new Error(`ingest --file exited ${fileRun.code}: ${fileRun.stderr}`);
     const d = rate(EVENTS, fileMs);
-    log(`(d) ingest --file: ${fmt(d)}/s, peak RSS ${fmt(Math.round(fileRun.peakKiB / 1024))} MiB`);
+    log(`(d) ingest --file: ${fmt(d)}/s, peak RSS ${fmt(Math.round(fileRun.peakKiB / 1024))} MiB, CPU ${fmt(fileRun.cpuMs)} ms`);
 
     const [db, dc, dd] = [await childRole('digest', engineDir), await childRole('digest', pipelineDir), await childRole('digest', fileDir)];
     const same = JSON.stringify(db) === JSON.stringify(dc) && JSON.stringify(db) === JSON.stringify(dd);
@@ -365,6 +385,7 @@ async function main(): Promise<void> {
     log('(b), (c) and (d) stored the same events and the same daily aggregates');
 
     const pct = (x: number) => `${Math.round((x / b) * 100)}%`;
+    const perEvent = (ms: number) => ((ms * 1000) / EVENTS).toFixed(1);
     const cpu = existsSync('/proc/cpuinfo') ? (/^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model) : cpus()[0]?.model;
     const digest = db.daily_activity as { rows: number | string };
     const section = [
@@ -381,6 +402,10 @@ async function main(): Promise<void> {
       `| (c) full Kafka pipeline: a \`consume\` process (validate, insert, commit) draining the backlog, first to last commit | ${fmt(c)} | **${pct(c)}** |`,
       `| (d) \`ingest --file\` of the same file, whole process (startup and migrations included) | ${fmt(d)} | **${pct(d)}** |`,
       `| validation alone (parseEventBytes, one core, ${fmt(sample.length)} events) | ${fmt(validate)} | ${pct(validate)} |`,
+      '',
+      `CPU time, all threads (user + system), per event: (b) ${perEvent(engine.cpuMs as number)} µs (the statement alone); ` +
+        `(c) ${perEvent(consumeRun.cpuMs)} µs (the whole process, start-up and group join included); (d) ${perEvent(fileRun.cpuMs)} µs (the whole process). ` +
+        `The machine has ${availableParallelism()} CPUs: at most ${availableParallelism()} s of CPU time per second.`,
       '',
       `Peak RSS of (c) while draining the ${fmt(EVENTS)}-event backlog: ${fmt(Math.round(consumeRun.peakKiB / 1024))} MiB ` +
         `(BATCH_MAX_ROWS=${BATCH_ROWS}); of (d): ${fmt(Math.round(fileRun.peakKiB / 1024))} MiB.`,
