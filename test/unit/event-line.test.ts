@@ -77,23 +77,12 @@ describe('stored events', () => {
     // Sent again a day later: every copy is found stored (the insert then takes its staged path) and dropped.
     await insertEvents(store, events.map((e) => ({ ...e, timestamp: e.timestamp + 86_400_000 })), 'test');
     const stored = await store.query<Record<string, string>>(
-      'SELECT event_id, account_id, product, user_id, event, toString(timestamp) AS timestamp, feature, workflow, status, properties FROM {db}.events',
+      'SELECT event_id, account_id, product, user_id, event, toString(timestamp) AS timestamp, feature, workflow, status, properties, source FROM {db}.events',
     );
     const byId = new Map(stored.map((r) => [r.event_id, r]));
     expect(byId.size).toBe(events.length);
     for (const e of events) {
-      expect(byId.get(e.eventId)).toEqual({
-        event_id: e.eventId,
-        account_id: e.accountId,
-        product: e.product,
-        user_id: e.userId,
-        event: e.event,
-        timestamp: toDateTime64(e.timestamp),
-        feature: e.feature,
-        workflow: e.workflow,
-        status: e.status,
-        properties: JSON.stringify(e.properties),
-      });
+      expect(byId.get(e.eventId)).toEqual({ ...row(e, 'test'), properties: JSON.stringify(e.properties) });
     }
   });
 });
