@@ -116,6 +116,7 @@ export async function openRuntime(config: AppConfig, options: RuntimeOptions): P
           logger: logger.child({ component: 'scoring' }),
           now,
           chunkSize: config.scoring.chunkSize,
+          maxFutureSkewMs: config.ingest.maxFutureSkewMs,
         };
       },
       close() {

@@ -49,6 +49,8 @@ export interface ScoringContext {
   now?: () => Date;
   /** Account-products per chunk (SCORING_CHUNK_SIZE). */
   chunkSize?: number;
+  /** How far ahead of the clock an assessment may be dated (MAX_FUTURE_SKEW_MS, as for events). Default: one day. */
+  maxFutureSkewMs?: number;
 }
 
 export interface PassFilter {

@@ -79,13 +79,13 @@ export function subscriptionIdentity(subscription: { id?: string | undefined; ur
 export const DEFAULT_PRODUCTS_FILE = packageFile('config', 'products.json');
 /** Account-products a scoring pass reads, scores and stores at a time (SCORING_CHUNK_SIZE). */
 export const DEFAULT_SCORING_CHUNK_SIZE = 5000;
+/** How far ahead of the clock an event's timestamp or an assessment's `assessed_at` may be (MAX_FUTURE_SKEW_MS). */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
 
 /*
  * Tunables that are not settings, named here beside the schema so every timing the service
  * uses is found in one file (README "Fixed timings" lists them).
  */
-/** Clock skew allowed on an assessment's `assessed_at` (ms): later times would score days that have not happened. */
-export const ASSESSMENT_MAX_FUTURE_SKEW_MS = 86_400_000;
 /**
  * Kafka group consumers (ingestion, accounts): a member that sends no heartbeat for
  * `sessionTimeoutMs` leaves the group and its partitions move to the others.
@@ -161,7 +161,7 @@ export const envSchema = z
     /** Largest accepted message or line, in bytes. Default 65536. */
     MAX_EVENT_BYTES: intFromEnv(256, 16 * 1024 * 1024).default(65_536),
     /** Reject events whose timestamp is more than this far ahead of now (ms). Default 86400000 (1 day). */
-    MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(86_400_000),
+    MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(DEFAULT_MAX_FUTURE_SKEW_MS),
     /** Reject events timestamped before this day or instant (older values are usually epoch seconds sent as milliseconds). Default `2000-01-01`. */
     EVENT_MIN_TIMESTAMP: z
       .string()

@@ -104,6 +104,11 @@ describe('scoring pass over the store', () => {
     expect((await latestReports(store)).map((x) => [x.as_of, x.graduation.score])).toEqual([['2026-11-20', latest!.graduation.score]]);
     const bulk = await loadAssessmentsNdjson({ ...ctx, now: () => new Date('2026-11-20T13:00:00Z') }, `${JSON.stringify(future)}\n`, 'file.ndjson');
     expect(bulk.rejected).toEqual([{ line: 1, reason: expect.stringMatching(/assessed_at 2030-01-01T00:00:00Z is in the future/) as unknown as string }]);
+    // How far ahead is MAX_FUTURE_SKEW_MS, as for events and the API: two days ahead is refused by default, accepted with three.
+    const ahead = { ...future, assessed_at: '2026-11-22T13:00:00Z' };
+    const at = () => new Date('2026-11-20T13:00:00Z');
+    expect((await loadAssessmentsNdjson({ ...ctx, now: at }, `${JSON.stringify(ahead)}\n`, 'file.ndjson')).rejected).toHaveLength(1);
+    expect((await loadAssessmentsNdjson({ ...ctx, now: at, maxFutureSkewMs: 3 * 86_400_000 }, `${JSON.stringify(ahead)}\n`, 'file.ndjson')).rejected).toEqual([]);
 
     const view = await accountReport(store, { accountId: 'acme', product: 'crm' });
     expect(view?.history.map((h) => h.as_of)).toEqual(['2026-11-19', '2026-11-20']);
