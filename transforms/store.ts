@@ -286,10 +286,12 @@ export function storeFromClient(
   const insertFromSpool = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
     spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
     const spool = join(spoolDir, `${process.pid}-${++spooled}.ndjson`);
-    await writeFile(spool, body);
     const rows = 'file({spool:String}, JSONEachRow, {structure:String})';
-    const params = { spool, structure: await structureOf(table, columns) };
+    // Everything after the file is opened is inside the try: a write cut short (a full disk) or a
+    // structure that cannot be read (an unknown column) leaves no spool file behind.
     try {
+      await writeFile(spool, body);
+      const params = { spool, structure: await structureOf(table, columns) };
       // The probe reads the same file with only its columns as the structure.
       const condition = await conditionFor(where, async (probed) =>
         anyRow(probed.probe(rows), { spool, structure: await structureOf(table, probed.probeColumns) }),

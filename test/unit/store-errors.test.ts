@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ERROR_CODES, StoreError, StoreQueryError } from '../../schemas/errors.js';
@@ -15,6 +18,26 @@ describe('store error classification', () => {
     expect(data).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED, canRetry: false });
     const column = await store.insert('assessments', [{ no_such_column: 1 }]).catch((e: unknown) => e);
     expect(column).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED, canRetry: false });
+  });
+
+  it('an embedded insert the engine refuses, or whose columns cannot be read, leaves no spool file behind', async () => {
+    // The spool directory is made under the temporary directory at a store's first insert.
+    const tmp = mkdtempSync(join(tmpdir(), 'spool-test-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    onTestFinished(() => {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      rmSync(tmp, { recursive: true, force: true });
+    });
+    const store = await createTestStore();
+    const unknownColumn = await store.insert('assessments', [{ no_such_column: 1 }]).catch((e: unknown) => e);
+    expect(unknownColumn).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED });
+    const badValue = await store.insertJsonLines('assessments', ['assessed_at'], Buffer.from('{"assessed_at":"not a time"}\n')).catch((e: unknown) => e);
+    expect(badValue).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED });
+    const spoolDirs = readdirSync(tmp);
+    expect(spoolDirs).toHaveLength(1);
+    expect(readdirSync(join(tmp, spoolDirs[0]!))).toEqual([]);
   });
 
   it('a store that cannot be reached is STORE_UNAVAILABLE and may be retried', async () => {
