@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { UsageEvent } from '../../schemas/event.js';
 import { MIGRATIONS, eventCount, insertEvents, migrate, storeFromClient, type Store } from '../../transforms/index.js';
@@ -113,6 +114,44 @@ describe('event identity', () => {
     expect((await counts(store)).activity).toEqual([]);
     await insertEvents(store, batch, 'test');
     expect(await counts(store)).toEqual(whole);
+  });
+
+  // chDB reads the process's stdin into an insert carrying its own data when stdin is a pipe or a
+  // file (see transforms/store.ts); the server's path sends the batch as such an insert.
+  const stdinIsData = (() => {
+    try {
+      const stat = fstatSync(0);
+      return stat.isFIFO() || stat.isFile();
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(stdinIsData)('a server store (the batch streamed as the request, staged only to drop stored copies) stores what the embedded store does', async () => {
+    const embedded = await createTestStore();
+    const engine = await createTestStore();
+    // The server's insert path, run by the same engine.
+    const server = storeFromClient('server', engine.database, engine.client);
+    const odd = { note: 'quote " backslash \\ newline \n tab \t é 😀 \u2028', nested: { list: [1, 'two', null] } };
+    const first = [
+      event('e1', '2026-03-01T10:00:00Z', { properties: odd }),
+      event('e1', '2026-03-03T10:00:00Z'),
+      event('e2', '2026-03-01T12:00:00Z', { userId: 'u2', status: 'failure' }),
+      // More than 100 monthly partitions in one batch.
+      ...Array.from({ length: 120 }, (_, i) => event(`m${i}`, new Date(Date.UTC(2010, i, 15)).toISOString())),
+    ];
+    const redelivered = [...first, event('e3', '2026-03-01T13:00:00Z'), event('e2', '2026-03-05T12:00:00Z')];
+    for (const store of [embedded, server]) {
+      await insertEvents(store, first, 'test');
+      await insertEvents(store, redelivered, 'test');
+    }
+    const rows = (store: Store) => store.query('SELECT * EXCEPT ingested_at FROM {db}.events FINAL ORDER BY event_id');
+    const stored = await rows(server);
+    expect(stored).toHaveLength(123);
+    expect(stored).toEqual(await rows(embedded));
+    expect(stored.find((r) => (r as { event_id: string }).event_id === 'e1')).toMatchObject({ properties: JSON.stringify(odd) });
+    expect(await counts(server)).toEqual(await counts(embedded));
+    const staged = await server.query("SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, 'staged_')", { db: server.database });
+    expect(staged).toEqual([]);
   });
 
   it('migration 4 collapses copies an older store counted twice and keeps counting new events once', async () => {
