@@ -255,8 +255,9 @@ export function storeFromClient(
       })
       .join(', ');
   };
-  const insertSelect = (table: string, columns: readonly string[], staged: string, where: StagedCondition | undefined) =>
-    `INSERT INTO ${database}.${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''} SETTINGS ${INSERT_SETTINGS}`;
+  /** Moves rows from `staged` into `target` (a qualified table name), those `where` selects. */
+  const insertSelect = (target: string, columns: readonly string[], staged: string, where: StagedCondition | undefined) =>
+    `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staged}${where ? ` WHERE ${where(staged)}` : ''} SETTINGS ${INSERT_SETTINGS}`;
   const command = async (query: string, query_params: QueryParams = {}) => void (await client.command({ query, query_params, abort_signal: signal }));
   const anyRow = async (query: string, query_params: QueryParams = {}) =>
     (await (await client.query({ query, query_params, format: 'JSONEachRow', abort_signal: signal })).json()).length > 0;
@@ -296,12 +297,12 @@ export function storeFromClient(
       const condition = await conditionFor(where, async (probed) =>
         anyRow(probed.probe(rows), { spool, structure: await structureOf(table, probed.probeColumns) }),
       );
-      if (!condition) return await command(insertSelect(table, columns, rows, undefined), params);
+      if (!condition) return await command(insertSelect(`${database}.${table}`, columns, rows, undefined), params);
       await withStaging(
         table,
         columns,
-        (staging) => command(`INSERT INTO ${staging} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${rows} SETTINGS ${INSERT_SETTINGS}`, params),
-        (staging) => command(insertSelect(table, columns, staging, condition)),
+        (staging) => command(insertSelect(staging, columns, rows, undefined), params),
+        (staging) => command(insertSelect(`${database}.${table}`, columns, staging, condition)),
       );
     } finally {
       await unlink(spool).catch(() => undefined);
@@ -318,7 +319,7 @@ export function storeFromClient(
     };
     if (!where) return stream(`${database}.${table}`);
     await withStaging(table, columns, stream, async (staging) =>
-      command(insertSelect(table, columns, staging, await conditionFor(where, (probed) => anyRow(probed.probe(staging))))),
+      command(insertSelect(`${database}.${table}`, columns, staging, await conditionFor(where, (probed) => anyRow(probed.probe(staging))))),
     );
   };
   const insertRows = kind === 'chdb' ? insertFromSpool : insertStreamed;
