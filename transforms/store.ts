@@ -291,7 +291,12 @@ export function storeFromClient(
     // Everything after the file is opened is inside the try: a write cut short (a full disk) or a
     // structure that cannot be read (an unknown column) leaves no spool file behind.
     try {
-      await writeFile(spool, body);
+      await writeFile(spool, body).catch((error: unknown) => {
+        // The directory is gone (a temporary-file cleaner, after days without an insert): the
+        // insert fails as the store being unavailable, and its retry makes a new one.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') spoolDir = undefined;
+        throw error;
+      });
       const params = { spool, structure: await structureOf(table, columns) };
       // The probe reads the same file with only its columns as the structure.
       const condition = await conditionFor(where, async (probed) =>

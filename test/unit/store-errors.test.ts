@@ -7,6 +7,19 @@ import { ERROR_CODES, StoreError, StoreQueryError } from '../../schemas/errors.j
 import { dropStagingTables, storeFromClient } from '../../transforms/store.js';
 import { createTestStore } from '../helpers/store.js';
 
+/** A temporary directory of the test's own: an embedded store makes its spool directory there at its first insert. */
+function ownTempDir(): string {
+  const tmp = mkdtempSync(join(tmpdir(), 'spool-test-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  onTestFinished(() => {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return tmp;
+}
+
 /** Statement and data errors are not outages: they are classified apart, and not retried. */
 describe('store error classification', () => {
   it('a statement the engine refuses is STORE_QUERY_FAILED, not retried', async () => {
@@ -21,15 +34,7 @@ describe('store error classification', () => {
   });
 
   it('an embedded insert the engine refuses, or whose columns cannot be read, leaves no spool file behind', async () => {
-    // The spool directory is made under the temporary directory at a store's first insert.
-    const tmp = mkdtempSync(join(tmpdir(), 'spool-test-'));
-    const before = process.env.TMPDIR;
-    process.env.TMPDIR = tmp;
-    onTestFinished(() => {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
-      rmSync(tmp, { recursive: true, force: true });
-    });
+    const tmp = ownTempDir();
     const store = await createTestStore();
     const unknownColumn = await store.insert('assessments', [{ no_such_column: 1 }]).catch((e: unknown) => e);
     expect(unknownColumn).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED });
@@ -38,6 +43,21 @@ describe('store error classification', () => {
     const spoolDirs = readdirSync(tmp);
     expect(spoolDirs).toHaveLength(1);
     expect(readdirSync(join(tmp, spoolDirs[0]!))).toEqual([]);
+  });
+
+  it('an embedded insert after its spool directory was removed fails as retryable, and its retry is written', async () => {
+    const tmp = ownTempDir();
+    const store = await createTestStore();
+    const row = (id: string) => ({ account_id: id, product: 'crm', account_name: id });
+    await store.insert('accounts', [row('a1')]);
+    // What a temporary-file cleaner does to a directory idle for days.
+    for (const dir of readdirSync(tmp)) rmSync(join(tmp, dir), { recursive: true });
+    const gone = await store.insert('accounts', [row('a2')]).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(StoreError);
+    expect(gone).toMatchObject({ code: ERROR_CODES.STORE_UNAVAILABLE, canRetry: true });
+    await store.insert('accounts', [row('a2')]);
+    const stored = await store.query<{ account_id: string }>('SELECT account_id FROM {db}.accounts ORDER BY account_id');
+    expect(stored.map((r) => r.account_id)).toEqual(['a1', 'a2']);
   });
 
   it('a store that cannot be reached is STORE_UNAVAILABLE and may be retried', async () => {
