@@ -82,7 +82,7 @@ async function openBenchStore(dir: string) {
 async function generate(dir: string, accounts: number, fixedDays: number | undefined): Promise<void> {
   const store = await openBenchStore(dir);
   const p = { first: FIRST, accounts, window: WINDOW };
-  const historyDays = fixedDays === undefined ? '(42 + cityHash64(a, 9) % 49)' : String(Math.min(fixedDays, WINDOW));
+  const historyDays = fixedDays === undefined ? '(42 + cityHash64(a, 9) % 49)' : String(fixedDays);
   await store.command(
     `INSERT INTO {db}.accounts
      SELECT concat('acct-', toString(a)) AS account_id,
@@ -297,6 +297,7 @@ interface Measurement {
 
 async function measure(accounts: number, duration: number, connections: number): Promise<Measurement | undefined> {
   const fixedDays = values['history-days'];
+  if (fixedDays !== undefined && positiveInt('history-days', fixedDays) > WINDOW) throw new Error(`--history-days: at most ${WINDOW}, got ${fixedDays}`);
   const dir = join(ROOT, fixedDays === undefined ? `n${accounts}` : `n${accounts}-d${positiveInt('history-days', fixedDays)}`);
   const prepared = join(dir, 'prepared.json');
   let prep: { events: number; generate_s: number; score: Measurement['score'] };
