@@ -86,6 +86,12 @@ export function eventLine(e: UsageEvent, source: string): string {
   );
 }
 
+/** The account-products of a batch, as two arrays of the same length (one query parameter each). */
+export interface AccountProducts {
+  accounts: string[];
+  products: string[];
+}
+
 /** Size of the Buffers a batch's lines are written into. */
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -126,6 +132,18 @@ export class EventRows {
     return true;
   }
 
+  /** The account-products of the rows. */
+  accountProducts(): AccountProducts {
+    const keys: AccountProducts = { accounts: [], products: [] };
+    for (const [account, products] of this.seen) {
+      for (const product of products.keys()) {
+        keys.accounts.push(account);
+        keys.products.push(product);
+      }
+    }
+    return keys;
+  }
+
   /** All rows, one line each, `\n`-terminated. */
   body(): Buffer {
     this.seal();
@@ -163,12 +181,26 @@ export function rowRange(body: Buffer, from: number, to: number): Buffer {
   return body.subarray(start, end);
 }
 
-/** Inserts rows built by EventRows; the statement drops events already stored on another day. */
-export async function insertEventRows(store: Store, body: Buffer): Promise<void> {
+/**
+ * Account-products up to which a batch's probe reads only their granules. The events are sorted by
+ * account-product first, so naming them skips the rest of the identity column: on 75.9M stored
+ * events, 17–19 ms instead of 300 ms for 50 of them. A batch spanning many more touches most
+ * granules anyway, and naming 18,000 cost about 10% more than reading the whole column.
+ */
+const PROBE_KEYS_MAX = 2000;
+
+/** Inserts rows built by EventRows (`keys`: their account-products, or more); the statement drops events already stored on another day. */
+export async function insertEventRows(store: Store, body: Buffer, keys: AccountProducts): Promise<void> {
+  const named = keys.accounts.length <= PROBE_KEYS_MAX;
   await store.insertJsonLines('events', EVENT_COLUMNS, body, {
     // Most batches hold no event stored before: one read of the identity column says so, and the
     // insert then skips the lookup (which reads the stored rows again, key by key).
-    probe: (staged) => store.sql(`SELECT 1 FROM {db}.events PREWHERE identity IN (SELECT cityHash64${SAME_EVENT} FROM ${staged}) LIMIT 1`),
+    probe: (staged) =>
+      store.sql(
+        `SELECT 1 FROM {db}.events PREWHERE identity IN (SELECT cityHash64${SAME_EVENT} FROM ${staged})
+         ${named ? 'WHERE (account_id, product) IN arrayZip({probeAccounts:Array(String)}, {probeProducts:Array(String)})' : ''} LIMIT 1`,
+      ),
+    probeParams: named ? { probeAccounts: keys.accounts, probeProducts: keys.products } : {},
     probeColumns: ['account_id', 'product', 'event_id'],
     condition: (staged) => store.sql(notStoredYet(staged)),
   });
@@ -178,7 +210,7 @@ export async function insertEventRows(store: Store, body: Buffer): Promise<void>
 export async function insertEvents(store: Store, events: readonly UsageEvent[], source: string): Promise<void> {
   const rows = new EventRows(source);
   for (const e of events) rows.add(e);
-  if (rows.count > 0) await insertEventRows(store, rows.body());
+  if (rows.count > 0) await insertEventRows(store, rows.body(), rows.accountProducts());
 }
 
 export interface Rejection {

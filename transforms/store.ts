@@ -30,6 +30,8 @@ export type StagedCondition = (staged: string) => string;
  */
 export interface ProbedCondition {
   probe: (staged: string) => string;
+  /** Query parameters of `probe`. */
+  probeParams?: QueryParams;
   /** The columns `probe` reads of the rows: an embedded insert parses only these for it. */
   probeColumns: readonly string[];
   condition: StagedCondition;
@@ -300,7 +302,7 @@ export function storeFromClient(
       const params = { spool, structure: await structureOf(table, columns) };
       // The probe reads the same file with only its columns as the structure.
       const condition = await conditionFor(where, async (probed) =>
-        anyRow(probed.probe(rows), { spool, structure: await structureOf(table, probed.probeColumns) }),
+        anyRow(probed.probe(rows), { ...probed.probeParams, spool, structure: await structureOf(table, probed.probeColumns) }),
       );
       if (!condition) return await command(insertSelect(`${database}.${table}`, columns, rows, undefined), params);
       await withStaging(
@@ -324,7 +326,7 @@ export function storeFromClient(
     };
     if (!where) return stream(`${database}.${table}`);
     await withStaging(table, columns, stream, async (staging) =>
-      command(insertSelect(`${database}.${table}`, columns, staging, await conditionFor(where, (probed) => anyRow(probed.probe(staging))))),
+      command(insertSelect(`${database}.${table}`, columns, staging, await conditionFor(where, (probed) => anyRow(probed.probe(staging), probed.probeParams)))),
     );
   };
   const insertRows = kind === 'chdb' ? insertFromSpool : insertStreamed;

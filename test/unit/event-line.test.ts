@@ -54,6 +54,32 @@ describe('eventLine', () => {
 });
 
 describe('stored events', () => {
+  it('a batch spanning thousands of account-products finds its stored copies too', async () => {
+    const store = await createTestStore();
+    // More account-products than the probe names one by one.
+    const events = Array.from({ length: 2500 }, (_, i): UsageEvent => ({
+      eventId: `e${i}`,
+      accountId: `acct-${i}`,
+      userId: 'u1',
+      event: 'open',
+      timestamp: Date.UTC(2026, 10, 1, 10),
+      product: 'crm',
+      feature: '',
+      workflow: '',
+      status: '',
+      properties: {},
+    }));
+    await insertEvents(store, events, 'test');
+    await insertEvents(store, events.map((e) => ({ ...e, timestamp: e.timestamp + 86_400_000 })), 'test');
+    // Every event kept on its first copy's day, and counted once by the daily aggregate.
+    const [row] = await store.query<{ n: number; days: string[] }>(
+      'SELECT count() AS n, groupUniqArray(toString(toDate(timestamp))) AS days FROM {db}.events FINAL',
+    );
+    expect(row).toEqual({ n: 2500, days: ['2026-11-01'] });
+    const [daily] = await store.query<{ days: string[] }>("SELECT groupUniqArray(toString(day)) AS days FROM {db}.daily_activity WHERE product = 'crm'");
+    expect(daily).toEqual({ days: ['2026-11-01'] });
+  });
+
   it('hold every field as validated, properties as the JSON text of the object, whatever months a batch spans', async () => {
     const store = await createTestStore();
     // Well-formed text only (validation refuses lone surrogates), every character class otherwise.
