@@ -4,6 +4,8 @@ import type { RunStatus, UsageEvent } from '../../schemas/index.js';
 import { toDateTime64 } from '../../transforms/datetime.js';
 import { eventLine, insertEvents } from '../../transforms/events.js';
 import { createTestStore } from '../helpers/store.js';
+import { parseEventBytes } from '../../schemas/event.js';
+import { MAX_JSON_DEPTH } from '../../schemas/text.js';
 
 /**
  * The row object an event is stored as; its JSON.stringify is the line the engine must receive.
@@ -54,6 +56,30 @@ describe('eventLine', () => {
 });
 
 describe('stored events', () => {
+  it('store properties at the limits validation lets through: nested to MAX_JSON_DEPTH, 16 MiB (the largest MAX_EVENT_BYTES), escapes', async () => {
+    const store = await createTestStore();
+    let deep: Record<string, unknown> = { leaf: 'x"\\\u2028' };
+    // The event object is level 1 and properties level 2: MAX_JSON_DEPTH levels in all.
+    for (let depth = 2; depth < MAX_JSON_DEPTH; depth++) deep = { d: deep };
+    // 'é"' is 4 bytes of JSON (é two, the escaped quote two): 16 MiB in all.
+    const large = { blob: 'é"'.repeat(4 * 1024 * 1024 - 16) };
+    const base = { accountId: 'a', userId: 'u', event: 'open', timestamp: Date.UTC(2026, 10, 1), product: 'crm', feature: '', workflow: '', status: '' } as const;
+    // The deepest properties validation accepts, and one level more, refused.
+    const line = (properties: unknown) => JSON.stringify({ event_id: 'e', account_id: 'a', user_id: 'u', event: 'open', timestamp: '2026-11-01T00:00:00Z', product: 'crm', properties });
+    const parse = { maxBytes: 1 << 20, maxFutureSkewMs: 86_400_000, minTimestampMs: Date.UTC(2000, 0, 1), defaultProduct: '', now: () => Date.UTC(2026, 10, 2) };
+    expect(parseEventBytes(line(deep), parse).kind).toBe('ok');
+    expect(parseEventBytes(line({ d: deep }), parse)).toMatchObject({ kind: 'dead_letter', reason: 'too_deep' });
+    const events: UsageEvent[] = [
+      { ...base, eventId: 'deep', properties: deep },
+      { ...base, eventId: 'large', properties: large },
+    ];
+    await insertEvents(store, events, 'test');
+    const stored = await store.query<{ event_id: string; properties: string }>('SELECT event_id, properties FROM {db}.events ORDER BY event_id');
+    expect(stored.map((r) => r.event_id)).toEqual(['deep', 'large']);
+    expect(stored[0]!.properties).toBe(JSON.stringify(deep));
+    expect(stored[1]!.properties === JSON.stringify(large)).toBe(true);
+  });
+
   it('a batch spanning thousands of account-products finds its stored copies too', async () => {
     const store = await createTestStore();
     // More account-products than the probe names one by one.
