@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { IngestConfig } from '../schemas/config.js';
 import type { UsageEvent } from '../schemas/event.js';
 import { errorMessage } from '../schemas/errors.js';
-import { EventRows, insertEventRows, insertRejections, rowRange, type Rejection, type Store } from '../transforms/index.js';
+import { EventRows, insertEventRows, insertRejections, type Rejection, type Store } from '../transforms/index.js';
 import { insertIsolating } from './isolate.js';
 import type { RetryOptions } from './retry.js';
 
@@ -122,7 +122,7 @@ export class BatchWriter<O = undefined> {
       try {
         refused = await insertIsolating(
           rowNumbers,
-          (part) => insertEventRows(store, part.length === rowNumbers.length ? body : rowRange(body, part[0]!, part[part.length - 1]! + 1), keys),
+          (part) => insertEventRows(store, part.length === rowNumbers.length ? body : batch.rows.range(body, part[0]!, part[part.length - 1]! + 1), keys),
           retry,
         );
       } catch (error) {

@@ -1,10 +1,10 @@
 /** Public surface of the ClickHouse layer: the store, migrations and the SQL that reads and writes it. */
 export { openStore, storeFromClient } from './store.js';
-export type { Store, QueryParams, StagedCondition, ProbedCondition } from './store.js';
+export type { Store, QueryParams, RowFormat, StagedCondition, ProbedCondition } from './store.js';
 export { migrate, migrationScript, MIGRATIONS } from './migrations.js';
 export type { Migration, MigrationReport, MigrateOptions } from './migrations.js';
 export type { DdlTarget } from './ddl.js';
-export { EventRows, insertEventRows, insertEvents, insertRejections, rejectionCounts, rowRange } from './events.js';
+export { EventRows, insertEventRows, insertEvents, insertRejections, rejectionCounts } from './events.js';
 export type { Rejection, RejectionCount } from './events.js';
 export { dailyActiveUsers, eventCount } from './aggregates.js';
 export type { DailyActiveUsers } from './aggregates.js';

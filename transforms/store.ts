@@ -28,11 +28,17 @@ export type StagedCondition = (staged: string) => string;
  * A condition the insert needs only when `probe(staged)` (a query) returns a row: an insert whose
  * probe finds nothing skips it, and with it the condition's cost.
  */
+/**
+ * How an insert's rows are encoded: JSON lines, or the engine's RowBinary (each column's value in
+ * table order, strings length-prefixed), which it copies into columns without parsing text.
+ */
+export type RowFormat = 'JSONEachRow' | 'RowBinary';
+
 export interface ProbedCondition {
   probe: (staged: string) => string;
   /** Query parameters of `probe`. */
   probeParams?: QueryParams;
-  /** The columns `probe` reads of the rows: an embedded insert parses only these for it. */
+  /** The columns `probe` reads of the rows: an embedded insert of JSON lines parses only these for it. */
   probeColumns: readonly string[];
   condition: StagedCondition;
 }
@@ -49,12 +55,12 @@ export interface Store {
   command(text: string, params?: QueryParams): Promise<void>;
   insert(table: string, rows: readonly object[]): Promise<void>;
   /**
-   * Inserts rows already serialised as JSONEachRow (one object per line, keys
-   * among `columns`). The engine parses the bytes; nothing is escaped or built twice.
+   * Inserts rows already encoded in `format` (JSON lines with keys among `columns`, or RowBinary
+   * with exactly `columns` in that order). The engine reads the bytes as they are.
    * `where`, given the staged rows as a table expression, returns a condition that
    * selects which of them are inserted (evaluated by the engine in the same statement).
    */
-  insertJsonLines(table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition): Promise<void>;
+  insertBody(table: string, columns: readonly string[], body: Buffer, format: RowFormat, where?: StagedCondition | ProbedCondition): Promise<void>;
   /** Statements (queries, commands, inserts) sent through this store and not yet answered. */
   inFlight(): number;
   ping(): Promise<boolean>;
@@ -286,10 +292,16 @@ export function storeFromClient(
    * probe reads only its columns of the file, so a batch whose probe finds nothing (most batches:
    * no event of it stored before) goes from the file into the table parsed once, with no copy.
    */
-  const insertFromSpool = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
+  const insertFromSpool = async (
+    table: string,
+    columns: readonly string[],
+    body: Buffer,
+    format: RowFormat,
+    where: StagedCondition | ProbedCondition | undefined,
+  ) => {
     spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
-    const spool = join(spoolDir, `${process.pid}-${++spooled}.ndjson`);
-    const rows = 'file({spool:String}, JSONEachRow, {structure:String})';
+    const spool = join(spoolDir, `${process.pid}-${++spooled}.${format === 'RowBinary' ? 'bin' : 'ndjson'}`);
+    const rows = `file({spool:String}, ${format}, {structure:String})`;
     // Everything after the file is opened is inside the try: a write cut short (a full disk) or a
     // structure that cannot be read (an unknown column) leaves no spool file behind.
     try {
@@ -300,9 +312,14 @@ export function storeFromClient(
         throw error;
       });
       const params = { spool, structure: await structureOf(table, columns) };
-      // The probe reads the same file with only its columns as the structure.
+      // The probe reads the same file; JSON lines with only its columns as the structure (RowBinary
+      // has no names to skip columns by, but copying them costs little).
       const condition = await conditionFor(where, async (probed) =>
-        anyRow(probed.probe(rows), { ...probed.probeParams, spool, structure: await structureOf(table, probed.probeColumns) }),
+        anyRow(probed.probe(rows), {
+          ...probed.probeParams,
+          spool,
+          structure: format === 'RowBinary' ? params.structure : await structureOf(table, probed.probeColumns),
+        }),
       );
       if (!condition) return await command(insertSelect(`${database}.${table}`, columns, rows, undefined), params);
       await withStaging(
@@ -316,10 +333,16 @@ export function storeFromClient(
     }
   };
   /** Server: the bytes are the request body, streamed as they are; with a condition, into a staging table first. */
-  const insertStreamed = async (table: string, columns: readonly string[], body: Buffer, where: StagedCondition | ProbedCondition | undefined) => {
+  const insertStreamed = async (
+    table: string,
+    columns: readonly string[],
+    body: Buffer,
+    format: RowFormat,
+    where: StagedCondition | ProbedCondition | undefined,
+  ) => {
     const stream = async (target: string) => {
       const result = await client.exec({
-        query: `INSERT INTO ${target} (${columns.join(', ')}) SETTINGS ${INSERT_SETTINGS} FORMAT JSONEachRow`,
+        query: `INSERT INTO ${target} (${columns.join(', ')}) SETTINGS ${INSERT_SETTINGS} FORMAT ${format}`,
         values: Readable.from([body], { objectMode: false }),
       });
       result.stream.resume();
@@ -339,12 +362,12 @@ export function storeFromClient(
       inFlight--;
     }
   };
-  const insertJsonLines = async (table: string, columns: readonly string[], body: Buffer, where?: StagedCondition | ProbedCondition) => {
+  const insertBody = async (table: string, columns: readonly string[], body: Buffer, format: RowFormat, where?: StagedCondition | ProbedCondition) => {
     if (body.byteLength === 0) return;
     const bad = columns.find((c) => !IDENTIFIER.test(c));
     if (bad !== undefined) throw new StoreQueryError(`insert into ${table}: ${JSON.stringify(bad)} is not a column name`);
     try {
-      await counted(() => insertRows(table, columns, body, where));
+      await counted(() => insertRows(table, columns, body, format, where));
     } catch (error) {
       throw failure(`insert into ${table}`, error);
     }
@@ -375,9 +398,9 @@ export function storeFromClient(
     async insert(table: string, rows: readonly object[]): Promise<void> {
       if (rows.length === 0) return;
       const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
-      await insertJsonLines(table, Object.keys(rows[0]!), body);
+      await insertBody(table, Object.keys(rows[0]!), body, 'JSONEachRow');
     },
-    insertJsonLines,
+    insertBody,
     inFlight: () => inFlight,
     async ping(): Promise<boolean> {
       try {

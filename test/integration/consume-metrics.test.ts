@@ -13,12 +13,12 @@ function onceUnavailable(real: Store): Store {
   let failed = false;
   return {
     ...real,
-    insertJsonLines: async (table, columns, body, where) => {
+    insertBody: async (table, columns, body, format, where) => {
       if (table === 'events' && !failed) {
         failed = true;
         throw new StoreError('insert into events failed: connect ECONNREFUSED 127.0.0.1:8123 (injected)');
       }
-      await real.insertJsonLines(table, columns, body, where);
+      await real.insertBody(table, columns, body, format, where);
     },
   };
 }
@@ -51,7 +51,7 @@ describe.skipIf(!brokers)('consume: the ingestion metrics serve has, on METRICS_
     };
     await t.kafka.sendMessages(t.config.accountsTopic, [{ key: 'acc-m', value: Buffer.from(JSON.stringify(account)) }]);
 
-    const store = onceUnavailable(refusingStore(await createTestStore(), '"event_id":"refuse-me"'));
+    const store = onceUnavailable(refusingStore(await createTestStore(), 'refuse-me'));
     const run = runInProcess(['consume', '--json'], {
       store,
       env: {

@@ -162,12 +162,12 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
         }
         await real.insert(table, rows);
       },
-      insertJsonLines: async (table, columns, body, where) => {
+      insertBody: async (table, columns, body, format, where) => {
         if (failing) {
           failures++;
           throw new StoreError('injected outage: connection refused');
         }
-        await real.insertJsonLines(table, columns, body, where);
+        await real.insertBody(table, columns, body, format, where);
       },
     };
     const messages = generateMessages(3000, { badEvery: 40, oversizedBytes: 10_000, seed: 23 });
@@ -302,9 +302,9 @@ describe.skipIf(!brokers)('Kafka ingestion against a real broker', () => {
         if (table === 'events' && inserts++ === 0) await held;
         await real.insert(table, rows);
       },
-      insertJsonLines: async (table, columns, body, where) => {
+      insertBody: async (table, columns, body, format, where) => {
         if (table === 'events' && inserts++ === 0) await held;
-        await real.insertJsonLines(table, columns, body, where);
+        await real.insertBody(table, columns, body, format, where);
       },
     };
     const messages = generateMessages(1200, { seed: 29 });

@@ -105,7 +105,7 @@ describe.skipIf(!brokers)('poison messages on a real broker', () => {
     }
     await t.kafka.sendMessages(t.topic, [{ ...refused, partition: 2 }]);
 
-    const store = refusingStore(await createTestStore(), '"event_id":"refuse-me"');
+    const store = refusingStore(await createTestStore(), 'refuse-me');
     const consumer = startEventConsumer({ kafka: t.kafka, store, config: INGEST, parse: PARSE, logger: testLogger, consumer: FAST_CONSUMER });
     running.push(consumer);
     await consumer.ready;

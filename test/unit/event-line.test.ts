@@ -2,15 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RunStatus, UsageEvent } from '../../schemas/index.js';
 import { toDateTime64 } from '../../transforms/datetime.js';
-import { eventLine, insertEvents } from '../../transforms/events.js';
+import { EventRows, insertEvents } from '../../transforms/events.js';
 import { createTestStore } from '../helpers/store.js';
 import { parseEventBytes } from '../../schemas/event.js';
 import { MAX_JSON_DEPTH } from '../../schemas/text.js';
 
-/**
- * The row object an event is stored as; its JSON.stringify is the line the engine must receive.
- * `properties` is the object itself: the engine stores an object's text in the String column.
- */
+/** The row an event is stored as, as the engine gives it back (`timestamp` as its text). */
 const row = (e: UsageEvent, source: string) => ({
   event_id: e.eventId,
   account_id: e.accountId,
@@ -25,33 +22,81 @@ const row = (e: UsageEvent, source: string) => ({
   source,
 });
 
-const text = fc.string({ unit: 'binary', maxLength: 20 });
+// Well-formed text only (validation refuses lone surrogates), every character class otherwise;
+// some long enough to need a length prefix of several bytes.
+const wellFormed = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'grapheme', minLength: 40, maxLength: 400 }));
 const usageEvent: fc.Arbitrary<UsageEvent> = fc.record({
-  eventId: text,
-  accountId: text,
-  userId: text,
-  event: fc.oneof(text, fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak', '\u2028')),
-  // Years 0000 to 9999 and beyond, where toISOString switches to a signed six-digit year.
+  eventId: wellFormed,
+  accountId: wellFormed,
+  userId: wellFormed,
+  event: fc.oneof(wellFormed, fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak', '\u2028')),
+  // Before 1970 (negative), at the edges of the 32-bit halves, and far out.
   timestamp: fc.oneof(
-    fc.integer({ min: -62_167_219_200_000, max: Date.UTC(9999, 11, 31) }),
     fc.integer({ min: -8.64e15, max: 8.64e15 }),
-    fc.double({ min: 0, max: 4e12, noNaN: true }),
+    fc.constantFrom(-1, 0, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), Date.UTC(2026, 10, 1)),
+    fc.double({ min: -4e12, max: 4e12, noNaN: true }),
   ),
-  product: text,
-  feature: text,
-  workflow: text,
+  product: wellFormed,
+  feature: wellFormed,
+  workflow: wellFormed,
   status: fc.constantFrom<RunStatus>('success', 'failure', ''),
-  properties: fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+  properties: fc.dictionary(wellFormed, fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }), { maxKeys: 5 }),
 });
 
-describe('eventLine', () => {
-  it('is byte for byte the JSON of the row object', () => {
+/** RowBinary read back by the spec (LEB128 lengths, Int64 LE), independently of the writer. */
+function readRow(bytes: Buffer): { strings: string[]; timestamp: number } {
+  let at = 0;
+  const string = () => {
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++]!;
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    at += length;
+    return bytes.toString('utf8', at - length, at);
+  };
+  const strings = [string(), string(), string(), string(), string()];
+  const timestamp = Number(bytes.readBigInt64LE(at));
+  at += 8;
+  strings.push(string(), string(), string(), string(), string());
+  expect(at).toBe(bytes.length);
+  return { strings, timestamp };
+}
+
+describe('EventRows', () => {
+  it('writes each event as its RowBinary row, in column order, and cuts the body at row boundaries', () => {
     fc.assert(
-      fc.property(usageEvent, fc.constantFrom('kafka', 'file:/tmp/a "b".ndjson', 'stdin'), (e, source) => {
-        expect(eventLine(e, JSON.stringify(source))).toBe(JSON.stringify(row(e, source)));
+      fc.property(fc.array(usageEvent, { minLength: 1, maxLength: 20 }), fc.nat(), fc.nat(), (events, a, b) => {
+        const rows = new EventRows('file:/tmp/a "b".ndjson');
+        // Distinct ids: a later copy of an event is not written.
+        events.forEach((e, i) => expect(rows.add({ ...e, eventId: `${i}:${e.eventId}` })).toBe(true));
+        const body = rows.body();
+        events.forEach((e, i) => {
+          expect(readRow(rows.range(body, i, i + 1))).toEqual({
+            strings: [`${i}:${e.eventId}`, e.accountId, e.product, e.userId, e.event, e.feature, e.workflow, e.status, JSON.stringify(e.properties), 'file:/tmp/a "b".ndjson'],
+            timestamp: Math.trunc(e.timestamp) + 0, // -0 reads back as 0
+          });
+        });
+        const from = a % events.length;
+        const to = from + 1 + (b % (events.length - from));
+        const singles = Array.from({ length: to - from }, (_, k) => rows.range(body, from + k, from + k + 1));
+        expect(rows.range(body, from, to).equals(Buffer.concat(singles))).toBe(true);
+        expect(rows.range(body, 0, events.length).equals(body)).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: 500 },
     );
+  });
+
+  it('keeps the first copy of an event within its account and product', () => {
+    const rows = new EventRows('test');
+    const e: UsageEvent = { eventId: 'e1', accountId: 'a', userId: 'u', event: 'open', timestamp: 0, product: 'crm', feature: '', workflow: '', status: '', properties: {} };
+    expect(rows.add(e)).toBe(true);
+    expect(rows.add({ ...e, timestamp: 86_400_000 })).toBe(false);
+    expect(rows.add({ ...e, product: 'analytics' })).toBe(true);
+    expect(rows.add({ ...e, accountId: 'b' })).toBe(true);
+    expect(rows.count).toBe(3);
+    expect(rows.accountProducts()).toEqual({ accounts: ['a', 'a', 'b'], products: ['crm', 'analytics', 'crm'] });
   });
 });
 
@@ -108,15 +153,14 @@ describe('stored events', () => {
 
   it('hold every field as validated, properties as the JSON text of the object, whatever months a batch spans', async () => {
     const store = await createTestStore();
-    // Well-formed text only (validation refuses lone surrogates), every character class otherwise.
-    const wellFormed = fc.string({ unit: 'grapheme', maxLength: 20 });
     const events = fc.sample(
       fc.record({
         eventId: fc.uuid(),
         accountId: fc.constantFrom('a', 'b "quoted"', 'ç\\d'),
         userId: wellFormed,
         event: fc.oneof(wellFormed, fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak', '\u2028')),
-        timestamp: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        // The engine's DateTime64 holds 1900 to 2299.
+        timestamp: fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2299, 0, 1) }),
         product: fc.constantFrom('crm', 'analytics'),
         feature: wellFormed,
         workflow: wellFormed,

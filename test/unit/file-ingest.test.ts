@@ -66,7 +66,7 @@ describe('ingest --file into the embedded store', () => {
   });
 
   it('a row the store refuses as a statement error is dead-lettered as store_rejected; the rest of its batch is stored', async () => {
-    const store = refusingStore(await createTestStore(), '"event_id":"bad-row"');
+    const store = refusingStore(await createTestStore(), 'bad-row');
     const input = writeInput([ev('1', 'u1', '2026-01-05'), ev('2', 'u2', '2026-01-05'), ev('bad-row', 'u3', '2026-01-05'), ev('4', 'u4', '2026-01-06')]);
     const dlq = join(mkdtempSync(join(tmpdir(), 'ur-dlq-')), 'dlq.ndjson');
     const summary = await run(store, input, dlq);

@@ -38,7 +38,7 @@ describe('store error classification', () => {
     const store = await createTestStore();
     const unknownColumn = await store.insert('assessments', [{ no_such_column: 1 }]).catch((e: unknown) => e);
     expect(unknownColumn).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED });
-    const badValue = await store.insertJsonLines('assessments', ['assessed_at'], Buffer.from('{"assessed_at":"not a time"}\n')).catch((e: unknown) => e);
+    const badValue = await store.insertBody('assessments', ['assessed_at'], Buffer.from('{"assessed_at":"not a time"}\n'), 'JSONEachRow').catch((e: unknown) => e);
     expect(badValue).toMatchObject({ code: ERROR_CODES.STORE_QUERY_FAILED });
     const spoolDirs = readdirSync(tmp);
     expect(spoolDirs).toHaveLength(1);
