@@ -1,5 +1,5 @@
 import { deadLetter, ok, type DeadLetter, type Ok } from './result.js';
-import { jsonProblem, jsonWithinLimits } from './text.js';
+import { jsonProblem, jsonTextWithinLimits, jsonWithinLimits } from './text.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -27,7 +27,9 @@ export function decodeJsonBytes(bytes: Uint8Array | string, maxBytes: number): O
   } catch (error) {
     return deadLetter('invalid_json', `not JSON: ${(error as Error).message}`);
   }
-  const problem = jsonWithinLimits(value) ? undefined : jsonProblem(value);
+  // Text decoded from strict UTF-8 is well-formed; a string given as such has to be checked.
+  const wellFormed = typeof bytes !== 'string' || text.isWellFormed();
+  const problem = jsonTextWithinLimits(text, wellFormed) || jsonWithinLimits(value) ? undefined : jsonProblem(value);
   if (problem) return deadLetter(problem.kind === 'too_deep' ? 'too_deep' : 'schema_violation', problem.message);
   return ok(value);
 }

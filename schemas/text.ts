@@ -106,6 +106,23 @@ export function jsonProblem(value: unknown, maxDepth: number = MAX_JSON_DEPTH): 
 }
 
 /**
+ * True when the JSON text alone shows its value is within the limits, without walking the value:
+ * text that is well-formed Unicode (as strict UTF-8 decoding makes it) can only yield a lone
+ * surrogate through a `\u` escape, and cannot nest deeper than the number of brackets it holds.
+ * False means "walk the value" (`jsonWithinLimits`), not that anything is wrong.
+ */
+export function jsonTextWithinLimits(text: string, wellFormed: boolean, maxDepth: number = MAX_JSON_DEPTH): boolean {
+  if (!wellFormed || text.includes('\\u')) return false;
+  let brackets = 0;
+  for (const open of ['{', '[']) {
+    for (let at = text.indexOf(open); at !== -1; at = text.indexOf(open, at + 1)) {
+      if (++brackets > maxDepth) return false;
+    }
+  }
+  return true;
+}
+
+/**
  * True when `jsonProblem` finds nothing, without building its path entries: the check every
  * message pays, so it keeps two plain stacks (nodes and their depths) and no objects per node.
  * When it says false, `jsonProblem` tells where and why.

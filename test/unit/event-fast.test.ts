@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastEvent } from '../../schemas/event-fast.js';
 import { decodeJsonBytes, normaliseEvent, parseEventBytes, type ParseOptions, type StepResult, type UsageEvent } from '../../schemas/index.js';
-import { jsonProblem, jsonWithinLimits, MAX_JSON_DEPTH } from '../../schemas/text.js';
+import { jsonProblem, jsonTextWithinLimits, jsonWithinLimits, MAX_JSON_DEPTH } from '../../schemas/text.js';
 
 /**
  * The fast path of event validation must accept and reject exactly what the zod schemas do and
@@ -268,5 +268,28 @@ describe('jsonWithinLimits', () => {
       { numRuns: 3000 },
     );
     expect(jsonWithinLimits(deep(10_000))).toBe(false);
+  });
+
+  it('the text check says true only of values within the limits, and of most everyday ones', () => {
+    // Lone surrogates as JSON.stringify writes them (escaped), or raw in a text given as a string.
+    const raw = (text: string) => text.replace(/\\u(d[89a-f][0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    fc.assert(
+      fc.property(values, fc.boolean(), (value, unescaped) => {
+        const text = unescaped ? raw(JSON.stringify(value)) : JSON.stringify(value);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return; // an escaped backslash before "ud800" made the raw form invalid JSON
+        }
+        if (jsonTextWithinLimits(text, text.isWellFormed())) expect(jsonWithinLimits(parsed)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(jsonTextWithinLimits(JSON.stringify(deep(MAX_JSON_DEPTH)), true)).toBe(true);
+    expect(jsonTextWithinLimits(JSON.stringify(deep(MAX_JSON_DEPTH + 1)), true)).toBe(false);
+    expect(jsonTextWithinLimits('{"user_id":"u\\ud800"}', true)).toBe(false);
+    expect(jsonTextWithinLimits('{"user_id":"u\ud800"}', '{"user_id":"u\ud800"}'.isWellFormed())).toBe(false);
+    expect(jsonTextWithinLimits('{"a":{"b":[1,2]},"c":"é"}', true)).toBe(true);
   });
 });
