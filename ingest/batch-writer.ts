@@ -116,13 +116,12 @@ export class BatchWriter<O = undefined> {
     let refusedCount = 0;
     for (const [index, batch] of batches.entries()) {
       const body = batch.rows.body();
-      const keys = batch.rows.accountProducts();
       const rowNumbers = Array.from({ length: batch.rows.count }, (_, i) => i);
       let refused;
       try {
         refused = await insertIsolating(
           rowNumbers,
-          (part) => insertEventRows(store, part.length === rowNumbers.length ? body : batch.rows.range(body, part[0]!, part[part.length - 1]! + 1), keys),
+          (part) => insertEventRows(store, part.length === rowNumbers.length ? body : batch.rows.range(body, part[0]!, part[part.length - 1]! + 1)),
           retry,
         );
       } catch (error) {

@@ -88,15 +88,24 @@ describe('EventRows', () => {
     );
   });
 
-  it('keeps the first copy of an event within its account and product', () => {
+  it('keeps the first copy of an event within its account and product, wherever its row lies', () => {
     const rows = new EventRows('test');
     const e: UsageEvent = { eventId: 'e1', accountId: 'a', userId: 'u', event: 'open', timestamp: 0, product: 'crm', feature: '', workflow: '', status: '', properties: {} };
-    expect(rows.add(e)).toBe(true);
-    expect(rows.add({ ...e, timestamp: 86_400_000 })).toBe(false);
-    expect(rows.add({ ...e, product: 'analytics' })).toBe(true);
-    expect(rows.add({ ...e, accountId: 'b' })).toBe(true);
-    expect(rows.count).toBe(3);
-    expect(rows.accountProducts()).toEqual({ accounts: ['a', 'a', 'b'], products: ['crm', 'analytics', 'crm'] });
+    // Rows of 300 kB: each of the copies below lies in another Buffer of the batch.
+    const big = { blob: 'x'.repeat(300_000) };
+    const added = [
+      rows.add({ ...e, properties: big }),
+      rows.add({ ...e, timestamp: 86_400_000 }),
+      rows.add({ ...e, product: 'analytics', properties: big }),
+      rows.add({ ...e, accountId: 'b', properties: big }),
+      rows.add({ ...e, eventId: 'e2', properties: big }),
+      rows.add({ ...e, accountId: 'b', timestamp: 1 }),
+      rows.add({ ...e, product: 'analytics', timestamp: 1 }),
+      rows.add({ ...e, accountId: 'a\u0000crm', product: '' }),
+      rows.add({ ...e, accountId: 'a\u0000crm', product: '', timestamp: 2 }),
+    ];
+    expect(added).toEqual([true, false, true, true, true, false, false, true, false]);
+    expect(rows.count).toBe(5);
   });
 });
 
@@ -127,7 +136,7 @@ describe('stored events', () => {
 
   it('a batch spanning thousands of account-products finds its stored copies too', async () => {
     const store = await createTestStore();
-    // More account-products than the probe names one by one.
+    // Thousands of account-products, all named by the probe.
     const events = Array.from({ length: 2500 }, (_, i): UsageEvent => ({
       eventId: `e${i}`,
       accountId: `acct-${i}`,
