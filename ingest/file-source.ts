@@ -56,7 +56,7 @@ export async function ingestFile(options: FileIngestOptions): Promise<IngestSumm
   const source = path === '-' ? 'stdin' : `file:${path}`;
   await assertInputReadable(path);
   // Large reads: fewer chunks to split and hand over (the default is 64 KiB).
-  const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 256 * 1024 });
   const dlq = options.dlqPath ? new DlqFile(options.dlqPath) : undefined;
   const started = Date.now();
   let batches = 0;
