@@ -15,7 +15,7 @@
  * Every store is its own process's data directory (chDB binds one per process), so the
  * engine-alone insert and the aggregate reads run in child processes of this script.
  *
- *   npm run build && KAFKA_BROKERS=127.0.0.1:9092 npm run bench:ingest [-- --events 2000000 --partitions 4 --batch-rows 20000 --no-write]
+ *   npm run build && KAFKA_BROKERS=127.0.0.1:9092 npm run bench:ingest [-- --events 2000000 --partitions 4 --batch-rows 100000 --no-write]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: process.env.BENCH_EVENTS ?? '200000' },
     partitions: { type: 'string', default: '4' },
-    'batch-rows': { type: 'string', default: '20000' },
+    'batch-rows': { type: 'string', default: '100000' },
     'no-write': { type: 'boolean', default: false },
     /** Internal: run one step in this (child) process against a data directory. */
     role: { type: 'string' },

@@ -6,7 +6,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.store).toMatchObject({ url: undefined, database: 'usage_readiness', dataDir: './data' });
     expect(c.kafka).toBeUndefined();
-    expect(c.ingest).toMatchObject({ batchMaxRows: 20_000, batchMaxWaitMs: 1000 });
+    expect(c.ingest).toMatchObject({ batchMaxRows: 100_000, batchMaxWaitMs: 1000 });
   });
 
   it('parses Kafka settings and lists', () => {
