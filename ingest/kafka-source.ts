@@ -26,7 +26,7 @@ import { canRetry, retryWithBackoff, type RetryOptions } from './retry.js';
  */
 
 export interface EventConsumerMetrics {
-  /** After each consumed batch: how its records were classified. */
+  /** After each slice of a consumed batch is validated: how its records were classified. */
   onRecords?(counts: { accepted: number; rejected: number; dropped: number }): void;
   onRejected?(reason: RejectionReason): void;
   onFlush?(result: FlushResult): void;

@@ -67,11 +67,9 @@ export class EventRows {
   private sealed = 0;
   /** End of each row in `body()`. */
   private readonly ends: number[] = [];
-  /**
-   * Event id → the row of its first copy (of the first copy in each account-product, in the rare
-   * case of one id under several): one lookup per event, exact whatever characters the ids hold.
-   */
-  private readonly rowsById = new Map<string, number | number[]>();
+  // account → product → event ids: exact whatever characters the ids hold, and one lookup per
+  // level whatever ids the senders reuse across accounts.
+  private readonly seen = new Map<string, Map<string, Set<string>>>();
 
   constructor(private readonly source: string) {}
 
@@ -80,16 +78,13 @@ export class EventRows {
   }
 
   add(e: UsageEvent): boolean {
-    const earlier = this.rowsById.get(e.eventId);
-    if (earlier === undefined) {
-      this.rowsById.set(e.eventId, this.count);
-    } else {
-      const rows = typeof earlier === 'number' ? [earlier] : earlier;
-      if (rows.some((row) => this.inAccountProduct(row, e))) return false;
-      rows.push(this.count);
-      this.rowsById.set(e.eventId, rows);
-    }
+    let products = this.seen.get(e.accountId);
+    if (products === undefined) this.seen.set(e.accountId, (products = new Map()));
+    let ids = products.get(e.product);
+    if (ids === undefined) products.set(e.product, (ids = new Set()));
+    if (ids.has(e.eventId)) return false;
     this.write(e);
+    ids.add(e.eventId);
     return true;
   }
 
@@ -104,23 +99,6 @@ export class EventRows {
     return body.subarray(from === 0 ? 0 : this.ends[from - 1], this.ends[to - 1]);
   }
 
-  /** True when row `row` holds the account and product of `e` (read back from its bytes: a copy is rare). */
-  private inAccountProduct(row: number, e: UsageEvent): boolean {
-    const start = row === 0 ? 0 : this.ends[row - 1]!;
-    let bytes: Buffer;
-    if (start >= this.sealed) {
-      bytes = this.chunk.subarray(start - this.sealed, this.used);
-    } else {
-      let at = 0;
-      const chunk = this.chunks.find((c) => (at += c.length) > start)!;
-      bytes = chunk.subarray(start - (at - chunk.length));
-    }
-    const [, afterId] = readString(bytes, 0);
-    const [account, afterAccount] = readString(bytes, afterId);
-    const [product] = readString(bytes, afterAccount);
-    return account === e.accountId && product === e.product;
-  }
-
   private write(e: UsageEvent): void {
     const properties = JSON.stringify(e.properties);
     const units =
@@ -131,6 +109,18 @@ export class EventRows {
       this.seal();
       this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
     }
+    // A row is written whole or not at all: a value that cannot be written leaves no partial row.
+    const start = this.used;
+    try {
+      this.fields(e, properties);
+    } catch (error) {
+      this.used = start;
+      throw error;
+    }
+    this.ends.push(this.sealed + this.used);
+  }
+
+  private fields(e: UsageEvent, properties: string): void {
     this.string(e.eventId);
     this.string(e.accountId);
     this.string(e.product);
@@ -147,7 +137,6 @@ export class EventRows {
     this.string(e.status);
     this.string(properties);
     this.string(this.source);
-    this.ends.push(this.sealed + this.used);
   }
 
   /** A string as RowBinary holds it: its UTF-8 length as a LEB128 varint, then its bytes. */
@@ -176,17 +165,6 @@ export class EventRows {
     this.chunk = this.chunk.subarray(this.used);
     this.used = 0;
   }
-}
-
-/** The RowBinary string at `at` and the offset after it. */
-function readString(bytes: Buffer, at: number): [string, number] {
-  let length = 0;
-  for (let shift = 1; ; shift *= 0x80) {
-    const byte = bytes[at++]!;
-    length += (byte & 0x7f) * shift;
-    if (byte < 0x80) break;
-  }
-  return [bytes.toString('utf8', at, at + length), at + length];
 }
 
 /**

@@ -107,6 +107,19 @@ describe('EventRows', () => {
     expect(added).toEqual([true, false, true, true, true, false, false, true, false]);
     expect(rows.count).toBe(5);
   });
+
+  it('writes a row whole or not at all', () => {
+    const rows = new EventRows('test');
+    const e: UsageEvent = { eventId: 'e1', accountId: 'a', userId: 'u', event: 'open', timestamp: 0, product: 'crm', feature: 'f', workflow: 'w', status: '', properties: {} };
+    // Not something validation lets through: a value the writer cannot write, half-way through the row.
+    expect(rows.add({ ...e, eventId: 'e0' })).toBe(true);
+    expect(() => rows.add({ ...e, workflow: 5 as unknown as string })).toThrow();
+    expect(rows.add(e)).toBe(true);
+    expect(rows.count).toBe(2);
+    const body = rows.body();
+    expect(readRow(rows.range(body, 0, 1)).strings[0]).toBe('e0');
+    expect(readRow(rows.range(body, 1, 2)).strings).toEqual(['e1', 'a', 'crm', 'u', 'open', 'f', 'w', '', '{}', 'test']);
+  });
 });
 
 describe('stored events', () => {
