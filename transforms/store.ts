@@ -43,6 +43,8 @@ export interface ProbedCondition {
   condition: StagedCondition;
 }
 
+type InsertRows = (table: string, columns: readonly string[], body: Buffer, format: RowFormat, where: StagedCondition | ProbedCondition | undefined) => Promise<void>;
+
 export interface Store {
   readonly kind: 'chdb' | 'server';
   readonly database: string;
@@ -293,16 +295,10 @@ export function storeFromClient(
     where === undefined || typeof where === 'function' ? where : (await probe(where)) ? where.condition : undefined;
   /**
    * Embedded: the rows are a private file the engine reads through `file()` (no inline data). A
-   * probe reads only its columns of the file, so a batch whose probe finds nothing (most batches:
-   * no event of it stored before) goes from the file into the table parsed once, with no copy.
+   * probe reads the file too, so a batch whose probe finds nothing (most batches: no event of it
+   * stored before) goes from the file into the table with no copy.
    */
-  const insertFromSpool = async (
-    table: string,
-    columns: readonly string[],
-    body: Buffer,
-    format: RowFormat,
-    where: StagedCondition | ProbedCondition | undefined,
-  ) => {
+  const insertFromSpool: InsertRows = async (table, columns, body, format, where) => {
     spoolDir ??= mkdtempSync(join(tmpdir(), 'usage-readiness-insert-'));
     const spool = join(spoolDir, `${process.pid}-${++spooled}.${format === 'RowBinary' ? 'bin' : 'ndjson'}`);
     const rows = `file({spool:String}, ${format}, {structure:String})`;
@@ -342,13 +338,7 @@ export function storeFromClient(
     }
   };
   /** Server: the bytes are the request body, streamed as they are; with a condition, into a staging table first. */
-  const insertStreamed = async (
-    table: string,
-    columns: readonly string[],
-    body: Buffer,
-    format: RowFormat,
-    where: StagedCondition | ProbedCondition | undefined,
-  ) => {
+  const insertStreamed: InsertRows = async (table, columns, body, format, where) => {
     const stream = async (target: string) => {
       const result = await client.exec({
         query: `INSERT INTO ${target} (${columns.join(', ')}) SETTINGS ${INSERT_SETTINGS} FORMAT ${format}`,
