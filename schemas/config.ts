@@ -157,8 +157,8 @@ export const envSchema = z
     /**
      * Flush a batch when it holds this many rows. Default 100000: ClickHouse takes few large
      * inserts best, and each insert pays a fixed cost (its duplicate probe, new parts to merge);
-     * measured, 100,000-row batches took a backlog in at 84-92% of the engine's own rate and
-     * 20,000-row ones at 59-67% (bench/RESULTS.md). A slow stream is still cut by BATCH_MAX_WAIT_MS.
+     * measured, 100,000-row batches took a backlog in at 79-92% of the engine's own rate and
+     * 20,000-row ones at 59-68% (bench/RESULTS.md). A slow stream is still cut by BATCH_MAX_WAIT_MS.
      */
     BATCH_MAX_ROWS: intFromEnv(1, 1_000_000).default(100_000),
     /** Flush a batch at most this long after its first row (ms). Default 1000. */

@@ -182,7 +182,6 @@ export async function insertEventRows(store: Store, body: Buffer): Promise<void>
         `SELECT 1 FROM {db}.events PREWHERE identity IN (SELECT cityHash64${SAME_EVENT} FROM ${staged})
          WHERE (account_id, product) IN (SELECT account_id, product FROM ${staged}) LIMIT 1`,
       ),
-    probeColumns: ['account_id', 'product', 'event_id'],
     condition: (staged) => store.sql(notStoredYet(staged)),
   });
 }

@@ -25,21 +25,19 @@ export type QueryParams = Record<string, unknown>;
 /** A SQL condition over staged rows; `staged` is a table expression that may be named more than once. */
 export type StagedCondition = (staged: string) => string;
 /**
- * A condition the insert needs only when `probe(staged)` (a query) returns a row: an insert whose
- * probe finds nothing skips it, and with it the condition's cost.
- */
-/**
  * How an insert's rows are encoded: JSON lines, or the engine's RowBinary (each column's value in
  * table order, strings length-prefixed), which it copies into columns without parsing text.
  */
 export type RowFormat = 'JSONEachRow' | 'RowBinary';
 
+/**
+ * A condition the insert needs only when `probe(staged)` (a query) returns a row: an insert whose
+ * probe finds nothing skips it, and with it the condition's cost.
+ */
 export interface ProbedCondition {
   probe: (staged: string) => string;
   /** Query parameters of `probe`. */
   probeParams?: QueryParams;
-  /** The columns `probe` reads of the rows: an embedded insert of JSON lines parses only these for it. */
-  probeColumns: readonly string[];
   condition: StagedCondition;
 }
 
@@ -317,15 +315,7 @@ export function storeFromClient(
         throw error;
       }
       const params = { spool, structure: await structureOf(table, columns) };
-      // The probe reads the same file; JSON lines with only its columns as the structure (RowBinary
-      // has no names to skip columns by, but copying them costs little).
-      const condition = await conditionFor(where, async (probed) =>
-        anyRow(probed.probe(rows), {
-          ...probed.probeParams,
-          spool,
-          structure: format === 'RowBinary' ? params.structure : await structureOf(table, probed.probeColumns),
-        }),
-      );
+      const condition = await conditionFor(where, (probed) => anyRow(probed.probe(rows), { ...probed.probeParams, ...params }));
       if (!condition) return await command(insertSelect(`${database}.${table}`, columns, rows, undefined), params);
       await withStaging(
         table,
