@@ -100,6 +100,20 @@ describe('event identity', () => {
     expect(c.stored).toBe(2);
   });
 
+  it('two inserts at once (the Kafka consumer has two in flight) still store a re-send once, on the first batch’s day', async () => {
+    const store = await createTestStore();
+    // Each batch carries the other's events on another day: whichever insert goes second must see the first.
+    const first = Array.from({ length: 50 }, (_, i) => event(`c${i}`, '2026-03-01T10:00:00Z'));
+    const second = [...first.map((e) => ({ ...e, timestamp: Date.parse('2026-03-02T10:00:00Z') })), event('d1', '2026-03-02T11:00:00Z')];
+    await Promise.all([insertEvents(store, first, 'test'), insertEvents(store, second, 'test')]);
+    const c = await counts(store);
+    expect(c.activity).toEqual([
+      { product: 'crm', day: '2026-03-01', users: 1, events: 50 },
+      { product: 'crm', day: '2026-03-02', users: 1, events: 1 },
+    ]);
+    expect(c.stored).toBe(51);
+  });
+
   it('the same id in another product or account is another event', async () => {
     const store = await createTestStore();
     await insertEvents(store, [event('e1', '2026-03-01T10:00:00Z'), event('e1', '2026-03-01T10:00:00Z', { product: 'wiki' })], 'test');
