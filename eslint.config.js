@@ -14,7 +14,7 @@ const FORBIDDEN = {
   transforms: ['ingest', 'runtime', 'server', 'cli'],
   ingest: ['runtime', 'server', 'cli'],
   runtime: ['server', 'cli'],
-  server: ['cli'],
+  server: ['cli', 'ingest', 'transforms'],
   // Commands call runtime/ use cases; scoring/'s pure formatting and types are theirs to use.
   cli: ['server', 'ingest', 'transforms'],
 };

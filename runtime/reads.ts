@@ -15,6 +15,9 @@ import {
 } from '../transforms/index.js';
 import { explainChange, type Band, type Explanation, type FlagStateRecord, type ReadinessReport } from '../scoring/index.js';
 
+/** Flag transitions after a given one, for a stream subscriber resuming with Last-Event-ID: read as stored. */
+export { transitionsSince } from '../transforms/index.js';
+
 /**
  * Read side over stored snapshots and flags: what a dashboard or API shows.
  * Filtering, sorting and paging happen in the store; results are cached

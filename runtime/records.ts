@@ -3,7 +3,7 @@ import { decodeJsonBytes } from '../schemas/json-bytes.js';
 import { parseOutcome, type OutcomeBounds, type OutcomeRecord } from '../schemas/outcome.js';
 import type { ProductsConfig } from '../schemas/products.js';
 import { parseNdjsonLines, type LoadSummary } from '../scoring/index.js';
-import { insertAccounts, insertOutcomes, type Store } from '../transforms/index.js';
+import { insertAccounts, insertOutcomes, readOutcomes, type StoredOutcome, type Store } from '../transforms/index.js';
 
 /** Loading NDJSON account records and outcomes: each line validated on its own, the valid ones stored. */
 
@@ -28,4 +28,11 @@ export async function loadOutcomesNdjson(
   });
   await insertOutcomes(store, valid, source);
   return { source, lines, loaded: valid.length, rejected, records: valid };
+}
+
+/** Records one validated outcome (replacing an earlier one of the account-product) and returns it as stored. */
+export async function recordOutcome(store: Store, outcome: OutcomeRecord, source: string): Promise<StoredOutcome> {
+  await insertOutcomes(store, [outcome], source);
+  const [stored] = await readOutcomes(store, { accountId: outcome.account_id, product: outcome.product });
+  return stored!;
 }

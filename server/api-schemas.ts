@@ -4,7 +4,7 @@ import { boundedDaySchema, DEFAULT_MIN_INSTANT_MS } from '../schemas/day.js';
 import { idSchema, wellFormedString } from '../schemas/text.js';
 import { FLAG_CODES, SEVERITIES, flagTransitionSchema } from '../schemas/flags.js';
 import { DIMENSIONS, PROFILES } from '../schemas/products.js';
-import { PORTFOLIO_SORTS } from '../transforms/index.js';
+import { PORTFOLIO_SORTS } from '../schemas/portfolio-sort.js';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated by

@@ -13,7 +13,7 @@ import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
 import { packageFile } from '../schemas/package-files.js';
 import { flagTransitionJsonSchema } from '../schemas/flags.js';
 import type { ScoringContext, ServiceMetrics } from '../runtime/index.js';
-import { createAuthenticator } from '../runtime/index.js';
+import { createAuthenticator, transitionsSince } from '../runtime/index.js';
 import type { FlagHub } from './flag-hub.js';
 import { clientErrorHandler, errorBody, frameworkErrors, installErrorHandlers, MAX_RAW_PARAM_LENGTH } from './http-errors.js';
 import { registerAssessmentRoutes } from './routes/assessments.js';
@@ -24,7 +24,6 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerProductTypeRoutes } from './routes/product-types.js';
 import { registerReadinessRoutes } from './routes/readiness.js';
 import { createSseStreams } from './sse.js';
-import { transitionsSince } from '../transforms/index.js';
 
 export interface AppDeps {
   config: ServerConfig;

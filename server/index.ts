@@ -12,8 +12,6 @@ export type { FlagHub, TransitionFilter, TransitionListener } from './flag-hub.j
 export { createWebhookDispatcher, describeUrl } from './webhooks.js';
 export type { WebhookDispatcher, WebhookDispatcherOptions, DeliveryOutcome } from './webhooks.js';
 export { signBody, verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './signature.js';
-export { loadExampleData, storeHoldsEvents } from './demo-data.js';
-export type { ExampleLoad } from './demo-data.js';
 export { errorBody, errorBodySchema } from './http-errors.js';
 export type { ErrorBody, FieldIssue } from './http-errors.js';
 export type { Api, ReadinessCheck, RouteContext } from './routes/context.js';

@@ -4,9 +4,13 @@ import { errorMessage } from '../schemas/errors.js';
 import type { FlagSink } from '../scoring/index.js';
 import {
   createMetrics,
+  generateToken,
+  loadExampleData,
   openFlagCounts,
   startIngestion,
   startScoringSchedule,
+  storeHoldsEvents,
+  type ExampleLoad,
   type Ingestion,
   type Role,
   type Runtime,
@@ -14,8 +18,6 @@ import {
   type ScoringSchedule,
   type ServiceMetrics,
 } from '../runtime/index.js';
-import { generateToken } from '../runtime/index.js';
-import { loadExampleData, storeHoldsEvents, type ExampleLoad } from './demo-data.js';
 import { createFlagHub, type FlagHub } from './flag-hub.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
 import type { ReadinessCheck } from './routes/context.js';

@@ -17,11 +17,11 @@ export type { InputsFilter } from './readiness-inputs.js';
 export type { AccountProductKey, KeyRange } from './key-range.js';
 export { insertSnapshots, snapshotOf, latestSnapshotDay } from './snapshots.js';
 export type { SnapshotRecord, StoredSnapshot, SnapshotPoint } from './snapshots.js';
-export { queryPortfolio, queryPortfolioInStore, PORTFOLIO_SORTS } from './portfolio.js';
+export { queryPortfolio, queryPortfolioInStore } from './portfolio.js';
 export { filterKey } from './portfolio-index.js';
 export { readAccountView } from './account-view.js';
 export type { AccountViewQuery, AccountViewRows } from './account-view.js';
-export type { PortfolioFilter, PortfolioQuery, PortfolioPage, PortfolioSort, SortOrder } from './portfolio.js';
+export type { PortfolioFilter, PortfolioQuery, PortfolioPage } from './portfolio.js';
 export { cachedRead, cacheState, cachedValue } from './read-cache.js';
 export {
   insertTransitions,

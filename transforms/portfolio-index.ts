@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { heldRead } from './read-cache.js';
-import type { PortfolioFilter, PortfolioSort, SortOrder } from './portfolio.js';
+import type { PortfolioSort, SortOrder } from '../schemas/portfolio-sort.js';
+import type { PortfolioFilter } from './portfolio.js';
 import type { SnapshotRecord } from './snapshots.js';
 import type { Store } from './store.js';
 

@@ -2,6 +2,7 @@ import { indexSearches, latestKey, portfolioIndex, selectFromIndex } from './por
 import { engineLoader } from './engine-batch.js';
 import { cachedReadMany } from './read-cache.js';
 import type { QueryParams, Store } from './store.js';
+import type { PortfolioSort, SortOrder } from '../schemas/portfolio-sort.js';
 
 /**
  * The portfolio: the latest snapshot of every account-product (or every
@@ -12,27 +13,6 @@ import type { QueryParams, Store } from './store.js';
  * (transforms/portfolio-index.ts), and their reports are kept until the next write.
  */
 
-/** Columns the portfolio can be sorted on (`band` sorts worst first: not_ready, incomplete, close, ready). */
-export const PORTFOLIO_SORTS = [
-  'risk',
-  'band',
-  'graduation_score',
-  'usage_score',
-  'ratio_daily',
-  'ratio_weekly',
-  'ratio_monthly',
-  'relative_slope',
-  'red_flags',
-  'account_id',
-  'account_name',
-  'csm',
-  'product',
-  'product_type',
-  'as_of',
-  'scored_at',
-] as const;
-export type PortfolioSort = (typeof PORTFOLIO_SORTS)[number];
-export type SortOrder = 'asc' | 'desc';
 
 export interface PortfolioFilter {
   /** Snapshots of exactly this day; omitted: each account-product's latest. */

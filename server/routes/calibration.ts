@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { InputError } from '../../schemas/errors.js';
 import { FLAG_CODES } from '../../schemas/flags.js';
 import { OUTCOMES, outcomeRecordSchema } from '../../schemas/outcome.js';
-import { calibrate } from '../../runtime/index.js';
+import { calibrate, recordOutcome } from '../../runtime/index.js';
 import { SWEPT_THRESHOLDS } from '../../scoring/index.js';
-import { insertOutcomes, readOutcomes } from '../../transforms/index.js';
 import { accountParamsSchema } from '../api-schemas.js';
 import { errorBodySchema } from '../http-errors.js';
 import { BEARER, type Api, type RouteContext } from './context.js';
@@ -89,9 +88,7 @@ export function registerCalibrationRoutes(app: Api, ctx: RouteContext): void {
         const details = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'body', message: i.message }));
         throw new InputError(`invalid outcome: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, { details });
       }
-      await insertOutcomes(ctx.scoring.store, [parsed.data], 'api');
-      const [stored] = await readOutcomes(ctx.scoring.store, { accountId: parsed.data.account_id, product: parsed.data.product });
-      return reply.status(201).send(stored!);
+      return reply.status(201).send(await recordOutcome(ctx.scoring.store, parsed.data, 'api'));
     },
   );
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PORTFOLIO_SORTS } from '../../schemas/portfolio-sort.js';
 import {
-  PORTFOLIO_SORTS,
   insertSnapshots,
   queryPortfolio,
   queryPortfolioInStore,

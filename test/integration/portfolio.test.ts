@@ -3,7 +3,8 @@ import { addDays } from '../../schemas/day.js';
 import { FLAG_CODES } from '../../schemas/flags.js';
 import { portfolio, runCollectingPass } from '../../runtime/index.js';
 import { compareByRisk, riskScore, type ReadinessReport } from '../../scoring/index.js';
-import { PORTFOLIO_SORTS, flagStatesAsOf, queryPortfolio, queryPortfolioInStore, readFlagStates, type PortfolioQuery, type PortfolioSort } from '../../transforms/index.js';
+import { PORTFOLIO_SORTS, type PortfolioSort } from '../../schemas/portfolio-sort.js';
+import { flagStatesAsOf, queryPortfolio, queryPortfolioInStore, readFlagStates, type PortfolioQuery } from '../../transforms/index.js';
 import { EXAMPLE_DAY, READ_TOKEN, WRITE_TOKEN, call, startTestService, type TestService } from '../helpers/service.js';
 
 /**

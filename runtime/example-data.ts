@@ -4,8 +4,10 @@ import { generateExample } from '../examples/generate.js';
 import { eventParseOptions, ingestFile, type IngestSummary } from '../ingest/index.js';
 import type { IngestConfig } from '../schemas/config.js';
 import { addDays } from '../schemas/day.js';
-import { loadAccountsNdjson, loadAssessmentsNdjson, loadOutcomesNdjson, runScoringPass, type ScoringContext } from '../runtime/index.js';
 import { eventCount, type Store } from '../transforms/index.js';
+import { loadAssessmentsNdjson } from './assessments.js';
+import { loadAccountsNdjson, loadOutcomesNdjson } from './records.js';
+import { runScoringPass, type ScoringContext } from './scoring-pass.js';
 
 /**
  * The example data set for an empty embedded store, so a first `npm start`
