@@ -1,5 +1,5 @@
 import { ERROR_CODES, ReadinessError } from '../schemas/errors.js';
-import { readIdempotencyKey, recordIdempotencyKey, type Store } from '../transforms/index.js';
+import { keyedQueue, readIdempotencyKey, recordIdempotencyKey, type Store } from '../transforms/index.js';
 
 /** A request made with an Idempotency-Key. */
 export interface KeyedRequest<R> {
@@ -25,18 +25,7 @@ export interface KeyedRequest<R> {
  * another within this process.
  */
 export function createIdempotency(store: Store) {
-  const tails = new Map<string, Promise<unknown>>();
-  const queued = async <T>(id: string, task: () => Promise<T>): Promise<T> => {
-    const previous = tails.get(id) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const tail = run.catch(() => undefined);
-    tails.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(id) === tail) tails.delete(id);
-    }
-  };
+  const queued = keyedQueue<string>();
   return <R, T>(request: KeyedRequest<R>, act: (value: R) => Promise<T>): Promise<{ body: T; replayed: boolean }> =>
     queued(`${request.scope}\u0000${request.key}`, async () => {
       const { scope, key, sha256 } = request;

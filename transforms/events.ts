@@ -3,6 +3,7 @@ import type { UsageEvent } from '../schemas/event.js';
 import type { RejectionReason } from '../schemas/result.js';
 import type { Store } from './store.js';
 import { toDateTime64 } from './datetime.js';
+import { keyedQueue } from './keyed-queue.js';
 
 /** Writes accepted events and rejections; the materialized views do the rest. */
 
@@ -176,23 +177,16 @@ export class EventRows {
  * a batch of 50 account-products, and no more than the whole column for one of 18,000.
  */
 export function insertEventRows(store: Store, body: Buffer): Promise<void> {
-  return oneAtATime(store, () => insertProbed(store, body));
+  return eventInserts(store.client, () => insertProbed(store, body));
 }
 
 /**
- * The event inserts running through one engine, one after the other: an insert's probe has to see
- * the rows of the insert before it, or a copy of an event in two batches inserted at once (the
- * Kafka consumer has two in flight), on different days, would be stored and counted on both.
- * Inserts from other processes (several consumers on a server) are not covered.
+ * The event inserts running through one engine (one client), one after the other: an insert's
+ * probe has to see the rows of the insert before it, or a copy of an event in two batches inserted
+ * at once (the Kafka consumer has two in flight), on different days, would be stored and counted
+ * on both. Inserts from other processes (several consumers on a server) are not covered.
  */
-const lastEventInsert = new WeakMap<object, Promise<unknown>>();
-
-function oneAtATime(store: Store, insert: () => Promise<void>): Promise<void> {
-  const previous = lastEventInsert.get(store.client) ?? Promise.resolve();
-  const done = previous.then(insert, insert);
-  lastEventInsert.set(store.client, done.catch(() => undefined));
-  return done;
-}
+const eventInserts = keyedQueue<object>();
 
 async function insertProbed(store: Store, body: Buffer): Promise<void> {
   await store.insertBody('events', EVENT_COLUMNS, body, 'RowBinary', {

@@ -1,5 +1,6 @@
 /** Public surface of the ClickHouse layer: the store, migrations and the SQL that reads and writes it. */
 export { openStore, storeFromClient } from './store.js';
+export { keyedQueue } from './keyed-queue.js';
 export type { Store, QueryParams, RowFormat, StagedCondition, ProbedCondition } from './store.js';
 export { migrate, migrationScript, MIGRATIONS } from './migrations.js';
 export type { Migration, MigrationReport, MigrateOptions } from './migrations.js';
