@@ -1,5 +1,4 @@
 import { parseAssessmentLine, type Assessment } from '../schemas/assessment.js';
-import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../schemas/config.js';
 import { instantMs } from '../schemas/day.js';
 import { InputError, NotFoundError } from '../schemas/errors.js';
 import type { FlagTransition } from '../schemas/flags.js';
@@ -30,7 +29,7 @@ export async function recordAssessments(
 ): Promise<RecordedAssessments> {
   const now = (ctx.now ?? (() => new Date()))();
   for (const a of assessments) {
-    const problem = assessmentTimeProblem(a, now, ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+    const problem = assessmentTimeProblem(a, now, ctx.maxFutureSkewMs);
     if (problem) throw new InputError(`assessment of account ${a.account_id}, product ${a.product}, dimension ${a.dimension}: ${problem}`);
   }
   const today = now.toISOString().slice(0, 10);
@@ -85,7 +84,7 @@ export async function loadAssessmentsNdjson(
   const { valid, rejected, lines } = parseNdjsonLines(text, (line) => {
     const r = parseAssessmentLine(line);
     if (!r.ok) return r;
-    const timeProblem = assessmentTimeProblem(r.value, now, ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+    const timeProblem = assessmentTimeProblem(r.value, now, ctx.maxFutureSkewMs);
     if (timeProblem) return { ok: false, reason: timeProblem };
     if (!known.has(inputsKey(r.value.account_id, r.value.product))) {
       return { ok: false, reason: `no account record for account ${r.value.account_id}, product ${r.value.product}` };
