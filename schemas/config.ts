@@ -167,13 +167,18 @@ export const envSchema = z
     MAX_EVENT_BYTES: intFromEnv(256, 16 * 1024 * 1024).default(65_536),
     /** Reject events whose timestamp is more than this far ahead of now (ms). Default 86400000 (1 day). */
     MAX_FUTURE_SKEW_MS: intFromEnv(0, 365 * 86_400_000).default(DEFAULT_MAX_FUTURE_SKEW_MS),
-    /** Reject events timestamped before this day or instant (older values are usually epoch seconds sent as milliseconds). Default `2000-01-01`. */
+    /**
+     * Reject events timestamped before this day or instant (older values are usually epoch seconds
+     * sent as milliseconds). Default `2000-01-01`. Not before 1970-01-01: the daily aggregates'
+     * Date columns start there, and the engine would count an earlier day as one of the 22nd century.
+     */
     EVENT_MIN_TIMESTAMP: z
       .string()
       .transform((s, ctx) => {
         const read = readInstant(s);
-        if (read.ok) return read.ms;
-        ctx.addIssue({ code: 'custom', message: read.problem });
+        if (!read.ok) ctx.addIssue({ code: 'custom', message: read.problem });
+        else if (read.ms < 0) ctx.addIssue({ code: 'custom', message: `${s} is before 1970-01-01, the first day the daily aggregates can hold` });
+        else return read.ms;
         return z.NEVER;
       })
       .prefault(DEFAULT_MIN_INSTANT),

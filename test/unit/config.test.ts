@@ -22,6 +22,10 @@ describe('configuration', () => {
     expect(c.metrics.port).toBe(9464);
   });
 
+  it('accepts EVENT_MIN_TIMESTAMP from 1970-01-01 on', () => {
+    expect(loadConfig({ EVENT_MIN_TIMESTAMP: '1970-01-01' }).ingest.minTimestampMs).toBe(0);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ CLICKHOUSE_URL: '', KAFKA_BROKERS: '' }).kafka).toBeUndefined();
   });
@@ -37,6 +41,9 @@ describe('configuration', () => {
     [{ SCORING_CHUNK_SIZE: '0' }, /SCORING_CHUNK_SIZE/],
     [{ METRICS_PORT: '70000' }, /METRICS_PORT/],
     [{ STORE_RETRY_INITIAL_MS: '5000', STORE_RETRY_MAX_MS: '100' }, /STORE_RETRY_MAX_MS/],
+    // The daily aggregates' Date columns start at 1970-01-01: the engine turns an earlier day into one of the 22nd century (1950-05-01 became 2129-10-05).
+    [{ EVENT_MIN_TIMESTAMP: '1969-12-31T23:59:59Z' }, /EVENT_MIN_TIMESTAMP.*before 1970-01-01/],
+    [{ EVENT_MIN_TIMESTAMP: '2026-02-30' }, /EVENT_MIN_TIMESTAMP/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
