@@ -23,11 +23,20 @@ export class OffsetLedger {
   private readonly batches: SealedBatch[] = [];
   /** Stored and not yet committed: next offset to read per partition. */
   private readonly ready = new Map<string, TopicPartitionOffset>();
+  /** Partitions of the last assignment (`retain`); undefined before the first. */
+  private owned: Set<string> | undefined;
 
-  /** Records a sealed batch by the last offset it took per partition; returns its id. */
+  /**
+   * Records a sealed batch by the last offset it took per partition; returns its id. Partitions
+   * revoked since their records were taken (a batch filling across a rebalance) are left out, as
+   * `retain` leaves them out of the batches sealed before.
+   */
   seal(lastOffsets: Iterable<TopicPartitionOffset>): number {
     const offsets = new Map<string, TopicPartitionOffset>();
-    for (const o of lastOffsets) offsets.set(keyOf(o.topic, o.partition), o);
+    for (const o of lastOffsets) {
+      const key = keyOf(o.topic, o.partition);
+      if (this.owned === undefined || this.owned.has(key)) offsets.set(key, o);
+    }
     const id = this.nextId++;
     this.batches.push({ id, offsets, stored: false });
     return id;
@@ -61,6 +70,7 @@ export class OffsetLedger {
    */
   retain(assignment: Readonly<Record<string, readonly number[]>>): void {
     const owned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => keyOf(topic, p))));
+    this.owned = owned;
     for (const key of [...this.ready.keys()]) if (!owned.has(key)) this.ready.delete(key);
     for (const batch of this.batches) for (const key of [...batch.offsets.keys()]) if (!owned.has(key)) batch.offsets.delete(key);
     this.advance();

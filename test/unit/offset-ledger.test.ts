@@ -83,6 +83,18 @@ describe('offset ledger', () => {
     expect(ledger.committable()).toEqual([]);
   });
 
+  it('a batch filling across a rebalance is sealed without the partitions revoked meanwhile', async () => {
+    const ledger = new OffsetLedger();
+    const consumer = new FakeConsumer();
+    ledger.retain({ t: [0, 1] });
+    // Records of both partitions were taken into the batch being filled; then partition 0 is revoked.
+    ledger.retain({ t: [1] });
+    const filled = ledger.seal([at(0, 29), at(1, 29)]);
+    ledger.stored(filled);
+    await commitReady(ledger, consumer);
+    expect(Object.fromEntries(consumer.committed)).toEqual({ 't/1': '30' });
+  });
+
   it('a re-delivered batch ending below what is stored never moves a commit backwards', async () => {
     const ledger = new OffsetLedger();
     const consumer = new FakeConsumer();
